@@ -1,0 +1,7 @@
+//! credlint: finds credentials hardcoded in PowerShell and shell scripts, explains them like a
+//! compiler, and rewrites them to come from the environment.
+
+pub mod finding;
+pub mod lang;
+pub mod model;
+pub mod source;
