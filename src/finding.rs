@@ -218,3 +218,45 @@ impl Finding {
         self.span.start
     }
 }
+
+/// A rule's metadata and documentation, shared by every output format and `credlint rule`.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, never reused (`CL001`).
+    pub code: &'static str,
+    /// Stable kebab-case name (`secret-in-argument`).
+    pub name: &'static str,
+    /// Selection group (`credentials`, `powershell-hygiene`).
+    pub group: &'static str,
+    /// One line: what the rule finds.
+    pub summary: &'static str,
+    /// Full documentation in Markdown: what, why, example, use instead, fix safety.
+    pub docs: &'static str,
+    pub severity: Severity,
+    /// The applicability of the rule's fix, when it has one.
+    pub fix: Option<Applicability>,
+    /// SARIF `security-severity` ("0.1"–"10.0").
+    pub security_severity: &'static str,
+    /// SARIF `precision`: `very-high`, `high`, `medium`, `low`.
+    pub precision: &'static str,
+}
+
+/// A problem with one input file that is not a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileNote {
+    /// `Error` makes the run exit 2 (unreadable, undecodable, unparsable); `Note` does not
+    /// (binary file skipped).
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// Everything the run learned about one file, in the order reporters print it.
+#[derive(Clone, Debug)]
+pub struct FileResult {
+    pub path: std::path::PathBuf,
+    /// The decoded source, when decoding succeeded.
+    pub source: Option<crate::source::SourceFile>,
+    /// Sorted by position.
+    pub findings: Vec<Finding>,
+    pub notes: Vec<FileNote>,
+}
