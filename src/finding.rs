@@ -260,3 +260,56 @@ pub struct FileResult {
     pub findings: Vec<Finding>,
     pub notes: Vec<FileNote>,
 }
+
+/// Masks every occurrence of each secret in `text`, keeping only the part a preview may show,
+/// so that snippets, diffs and messages can be printed. Masking keeps the byte length (each
+/// hidden byte becomes `*`), so byte spans into `text` stay valid.
+pub fn redact(text: &str, secrets: &[&Secret]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    for secret in secrets {
+        let needle = secret.expose();
+        if needle.is_empty() {
+            continue;
+        }
+        let keep = secret.visible_prefix_len();
+        let mut from = 0;
+        while let Some(pos) = text[from..].find(needle) {
+            let start = from + pos;
+            for b in &mut bytes[start + keep..start + needle.len()] {
+                *b = b'*';
+            }
+            from = start + needle.len();
+        }
+    }
+    // Replacing whole bytes of a multi-byte character with ASCII keeps the text valid UTF-8,
+    // because every byte of a hidden character is replaced.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn previews_never_show_short_secrets() {
+        assert_eq!(Secret::new("hunter2").preview(), "…");
+        assert_eq!(Secret::new("Mustang93xyz").preview(), "Mus…");
+        let pypi = Secret::new("pypi-AgEIcHlwaS5vcmcCJDEyMzQ1Njc4OTBhYmNkZWY");
+        assert_eq!(pypi.preview(), "pypi-AgEI…");
+        assert_eq!(format!("{pypi:?}"), "Secret(pypi-AgEI…)");
+        assert_eq!(Secret::new("ghp_abcdefghijklmnopqrstuvwxyz0123456789").preview(), "ghp_…");
+    }
+
+    #[test]
+    fn redact_masks_every_occurrence_and_keeps_length() {
+        let s = Secret::new("s3cr3t-value-123");
+        let text = "a s3cr3t-value-123 b s3cr3t-value-123";
+        let out = redact(text, &[&s]);
+        assert_eq!(out.len(), text.len());
+        assert!(!out.contains("s3cr3t-value-123"));
+        assert!(out.starts_with("a s3cr************ b"));
+        let multibyte = Secret::new("pässwörd");
+        let out = redact("x=pässwörd;", &[&multibyte]);
+        assert_eq!(out, format!("x={};", "*".repeat("pässwörd".len())));
+    }
+}
