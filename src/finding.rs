@@ -297,7 +297,10 @@ mod tests {
         let pypi = Secret::new("pypi-AgEIcHlwaS5vcmcCJDEyMzQ1Njc4OTBhYmNkZWY");
         assert_eq!(pypi.preview(), "pypi-AgEI…");
         assert_eq!(format!("{pypi:?}"), "Secret(pypi-AgEI…)");
-        assert_eq!(Secret::new("ghp_abcdefghijklmnopqrstuvwxyz0123456789").preview(), "ghp_…");
+        assert_eq!(
+            Secret::new("ghp_abcdefghijklmnopqrstuvwxyz0123456789").preview(),
+            "ghp_…"
+        );
     }
 
     #[test]

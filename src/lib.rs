@@ -1,7 +1,11 @@
 //! credlint: finds credentials hardcoded in PowerShell and shell scripts, explains them like a
 //! compiler, and rewrites them to come from the environment.
 
+pub mod catalog;
 pub mod finding;
+pub mod fix;
 pub mod lang;
 pub mod model;
+pub mod report;
+pub mod secret;
 pub mod source;

@@ -166,9 +166,10 @@ impl Value {
         match self.parts.as_slice() {
             [
                 Part {
-                    kind: PartKind::Dynamic {
-                        variable: Some(v), ..
-                    },
+                    kind:
+                        PartKind::Dynamic {
+                            variable: Some(v), ..
+                        },
                     ..
                 },
             ] => Some(v.as_str()),

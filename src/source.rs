@@ -198,7 +198,7 @@ fn memchr_nul(bytes: &[u8]) -> Option<usize> {
 }
 
 fn decode_utf16(bytes: &[u8], read: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(DecodeError::OddUtf16);
     }
     let units = bytes.chunks_exact(2).map(|c| read([c[0], c[1]]));
@@ -240,9 +240,7 @@ pub fn language_from_extension(path: &std::path::Path) -> Option<Language> {
 
 /// Which language a script's first line declares: `#!/bin/bash`, `#!/usr/bin/env -S pwsh -NoProfile`.
 pub fn language_from_shebang(head: &[u8]) -> Option<Language> {
-    let head = head
-        .strip_prefix(&[0xEF, 0xBB, 0xBF])
-        .unwrap_or(head);
+    let head = head.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(head);
     let line = head.strip_prefix(b"#!")?;
     let end = line.iter().position(|&b| b == b'\n').unwrap_or(line.len());
     let line = std::str::from_utf8(&line[..end]).ok()?.trim();
@@ -319,12 +317,18 @@ mod tests {
 
     #[test]
     fn shebangs_select_languages() {
-        assert_eq!(language_from_shebang(b"#!/bin/bash\n"), Some(Language::Shell));
+        assert_eq!(
+            language_from_shebang(b"#!/bin/bash\n"),
+            Some(Language::Shell)
+        );
         assert_eq!(
             language_from_shebang(b"#!/usr/bin/env -S pwsh -NoProfile\n"),
             Some(Language::PowerShell)
         );
-        assert_eq!(language_from_shebang(b"#!/usr/bin/env zsh"), Some(Language::Shell));
+        assert_eq!(
+            language_from_shebang(b"#!/usr/bin/env zsh"),
+            Some(Language::Shell)
+        );
         assert_eq!(language_from_shebang(b"#!/usr/bin/python3\n"), None);
         assert_eq!(language_from_shebang(b"echo hi"), None);
     }

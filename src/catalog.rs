@@ -1,0 +1,585 @@
+//! The command catalog: which tools take credentials where. Data, not code: the built-in
+//! catalog is `catalog.toml`, embedded at build time; users extend it in `credlint.toml` with
+//! entries of the same schema.
+//!
+//! This module also binds a command's arguments to a tool's flags (`bind`), which needs to
+//! know which flags take a value.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use crate::model::{Arg, Command, Part, PartKind, Quoting, Value, ValueKind};
+
+const BUILTIN: &str = include_str!("../catalog.toml");
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    #[serde(default, rename = "tool")]
+    pub tools: Vec<Tool>,
+}
+
+/// One tool (or one subcommand of a tool) that takes credentials.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    /// Display name, e.g. `twine upload`.
+    pub name: String,
+    /// Normalised command names that invoke it (`twine`, `docker`, `podman`).
+    pub commands: Vec<String>,
+    /// Leading positional words that select the subcommand; `a|b` gives alternatives.
+    #[serde(default)]
+    pub subcommands: Vec<String>,
+    /// Non-secret flags that take a value (so their value is not counted as a positional).
+    #[serde(default)]
+    pub value_flags: Vec<String>,
+    /// Flags that take no value (for PowerShell prefix matching and positional counting).
+    #[serde(default)]
+    pub switches: Vec<String>,
+    /// Flags are case-insensitive and may be abbreviated to a unique prefix (PowerShell).
+    #[serde(default)]
+    pub powershell: bool,
+    /// Where to revoke the credential.
+    #[serde(default)]
+    pub revoke: Option<String>,
+    /// The rule that reports this entry (by name); `secret-in-argument` by default.
+    #[serde(default = "default_rule")]
+    pub rule: String,
+    #[serde(default, rename = "secret")]
+    pub secrets: Vec<SecretArg>,
+}
+
+/// How the credential sits inside the argument's value.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValueFormat {
+    /// The whole value.
+    #[default]
+    Plain,
+    /// `user:secret` (curl `-u`, skopeo `--creds`); no `:` means the tool prompts.
+    UserPass,
+    /// `user%secret` (smbclient `-U`).
+    UserPercentPass,
+    /// `user,secret` (lftp `-u`).
+    UserCommaPass,
+    /// An HTTP header `Name: [scheme] secret`, reported when the header carries credentials.
+    Header,
+    /// `pass:secret` (openssl); `env:`, `file:`, `fd:`, `stdin` forms are not secrets.
+    PassPrefix,
+    /// `key=secret`, reported when the key names a credential.
+    KeyValue,
+    /// `key=secret` with any key except ones that name non-secrets (kubectl `--from-literal`).
+    AnyKeyValue,
+}
+
+/// One place where a tool takes a credential.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct SecretArg {
+    /// Flags whose value is the credential (`-p`, `--password`, `/RP`, `-ApiKey`).
+    #[serde(default)]
+    pub flags: Vec<String>,
+    /// A 0-based positional index counted after the subcommand words.
+    #[serde(default)]
+    pub positional: Option<usize>,
+    /// Positional `KEY VALUE` / `KEY=VALUE` / `KEY= VALUE` pairs whose key matches one of these
+    /// (case-insensitive; `*` is a wildcard; `@credential` matches credential-named keys).
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// The short flag also takes its value attached (`-pSECRET`).
+    #[serde(default)]
+    pub attached: bool,
+    /// The value is only ever attached: `-p` alone prompts and the next word is unrelated
+    /// (mysql).
+    #[serde(default)]
+    pub attached_only: bool,
+    /// Glob the positional before the credential must match (net use: after `\\server\share`).
+    #[serde(default)]
+    pub follows: Option<String>,
+    /// The credential is the command's standard input (`--password-stdin`, `chpasswd`).
+    #[serde(default)]
+    pub stdin: bool,
+    /// Flags that must be present for this entry to apply (`--password-stdin`).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    #[serde(default)]
+    pub format: ValueFormat,
+    /// What the credential is (`password`, `API key`, `token`).
+    #[serde(default = "default_what")]
+    pub what: String,
+    /// Environment variable a fix should read: the tool's own where it reads one.
+    pub env: String,
+    /// Conditions that pick another variable name.
+    #[serde(default)]
+    pub when: Vec<EnvCondition>,
+    /// True when the tool reads `env` natively (the flag can be dropped entirely).
+    #[serde(default)]
+    pub native_env: bool,
+}
+
+fn default_rule() -> String {
+    "secret-in-argument".into()
+}
+
+fn default_what() -> String {
+    "credential".into()
+}
+
+/// `when` the flag has this value, the fix uses `env` instead.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct EnvCondition {
+    pub flags: Vec<String>,
+    pub equals: String,
+    pub env: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("invalid catalog: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("catalog entry `{tool}`: {problem}")]
+    Invalid { tool: String, problem: String },
+}
+
+/// The loaded catalog, indexed by command name.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub tools: Vec<Tool>,
+    by_command: HashMap<String, Vec<usize>>,
+}
+
+static BUILTIN_CATALOG: LazyLock<Catalog> =
+    LazyLock::new(|| Catalog::parse(BUILTIN).expect("built-in catalog is valid"));
+
+impl Catalog {
+    pub fn builtin() -> &'static Catalog {
+        &BUILTIN_CATALOG
+    }
+
+    pub fn parse(text: &str) -> Result<Catalog, CatalogError> {
+        let file: CatalogFile = toml::from_str(text)?;
+        Catalog::from_tools(file.tools)
+    }
+
+    pub fn from_tools(tools: Vec<Tool>) -> Result<Catalog, CatalogError> {
+        for tool in &tools {
+            if tool.commands.is_empty() {
+                return Err(CatalogError::Invalid {
+                    tool: tool.name.clone(),
+                    problem: "`commands` is empty".into(),
+                });
+            }
+            for s in &tool.secrets {
+                if s.flags.is_empty() && s.positional.is_none() && s.keys.is_empty() && !s.stdin {
+                    return Err(CatalogError::Invalid {
+                        tool: tool.name.clone(),
+                        problem: "a `secret` needs `flags`, `positional`, `keys` or `stdin`".into(),
+                    });
+                }
+            }
+        }
+        let mut by_command: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, tool) in tools.iter().enumerate() {
+            for c in &tool.commands {
+                by_command
+                    .entry(c.to_ascii_lowercase())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Ok(Catalog { tools, by_command })
+    }
+
+    /// A catalog with `extra` entries added after this one's (user entries extend the
+    /// built-in ones).
+    pub fn extended(&self, extra: Vec<Tool>) -> Result<Catalog, CatalogError> {
+        let mut tools = self.tools.clone();
+        tools.extend(extra);
+        Catalog::from_tools(tools)
+    }
+
+    /// Every command name in the catalog (prefilter triggers).
+    pub fn command_names(&self) -> impl Iterator<Item = &str> {
+        self.by_command.keys().map(String::as_str)
+    }
+
+    /// Tools invoked by `cmd` whose subcommand words match.
+    pub fn tools_for<'c>(&'c self, cmd: &Command) -> Vec<(&'c Tool, Bound)> {
+        let Some(indices) = self.by_command.get(&cmd.name) else {
+            return Vec::new();
+        };
+        indices
+            .iter()
+            .map(|&i| &self.tools[i])
+            .filter_map(|tool| {
+                let bound = bind(cmd, tool);
+                tool.subcommands_match(&bound).then_some((tool, bound))
+            })
+            .collect()
+    }
+}
+
+impl Tool {
+    fn subcommands_match(&self, bound: &Bound) -> bool {
+        self.subcommands.iter().enumerate().all(|(i, want)| {
+            bound.positionals.get(i).is_some_and(|v| {
+                v.kind == ValueKind::Literal && want.split('|').any(|alt| glob_match(alt, &v.text))
+            })
+        })
+    }
+
+    /// All flags this tool knows, for prefix matching.
+    fn known_flags(&self) -> impl Iterator<Item = &str> {
+        self.secrets
+            .iter()
+            .flat_map(|s| s.flags.iter().chain(s.requires.iter()))
+            .chain(self.value_flags.iter())
+            .chain(self.switches.iter())
+            .map(String::as_str)
+    }
+
+    /// The canonical spelling of `written` among the tool's flags, if it is one of them.
+    pub fn canonical_flag(&self, written: &str) -> Option<&str> {
+        if self.powershell || written.starts_with('/') {
+            if let Some(f) = self.known_flags().find(|f| f.eq_ignore_ascii_case(written)) {
+                return Some(f);
+            }
+            if self.powershell && written.starts_with('-') && !written.starts_with("--") {
+                let lower = written.to_ascii_lowercase();
+                let mut matches = self
+                    .known_flags()
+                    .filter(|f| f.to_ascii_lowercase().starts_with(&lower));
+                let first = matches.next()?;
+                // Unique prefix (PowerShell binds an unambiguous abbreviation).
+                if matches.all(|f| f.eq_ignore_ascii_case(first)) {
+                    return Some(first);
+                }
+            }
+            None
+        } else {
+            self.known_flags().find(|f| *f == written)
+        }
+    }
+
+    fn takes_value(&self, canonical: &str) -> bool {
+        self.value_flags.iter().any(|f| f == canonical)
+            || self
+                .secrets
+                .iter()
+                .any(|s| !s.attached_only && s.flags.iter().any(|f| f == canonical))
+    }
+
+    fn attached_flag(&self, written: &str) -> Option<(&str, &SecretArg)> {
+        self.secrets
+            .iter()
+            .filter(|s| s.attached || s.attached_only)
+            .flat_map(|s| s.flags.iter().map(move |f| (f.as_str(), s)))
+            .find(|(f, _)| {
+                f.len() == 2 && !f.starts_with("--") && written.len() > 2 && written.starts_with(f)
+            })
+    }
+}
+
+/// Case-insensitive glob with `*` wildcards.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let p = pattern.to_ascii_lowercase();
+    let t = text.to_ascii_lowercase();
+    let pieces: Vec<&str> = p.split('*').collect();
+    if pieces.len() == 1 {
+        return p == t;
+    }
+    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    if !t.starts_with(first) || !t[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &t[first.len()..t.len() - last.len()];
+    for piece in &pieces[1..pieces.len() - 1] {
+        match rest.find(piece) {
+            Some(i) => rest = &rest[i + piece.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A flag with the value bound to it (if any).
+#[derive(Clone, Debug)]
+pub struct BoundFlag {
+    /// The flag as written (`--password`, `-Pass`).
+    pub written: String,
+    /// The catalog's spelling, when the tool knows the flag.
+    pub canonical: Option<String>,
+    pub value: Option<Value>,
+    pub glued: bool,
+    pub name_span: crate::model::Span,
+}
+
+/// A command's arguments interpreted with one tool's flag spec.
+#[derive(Clone, Debug, Default)]
+pub struct Bound {
+    pub flags: Vec<BoundFlag>,
+    /// Positional values in order (subcommand words included).
+    pub positionals: Vec<Value>,
+    /// Splatted variables (`@params`).
+    pub splats: Vec<String>,
+}
+
+impl Bound {
+    pub fn has_flag(&self, canonical: &str) -> bool {
+        self.flags
+            .iter()
+            .any(|f| f.canonical.as_deref() == Some(canonical))
+    }
+
+    pub fn flag_value(&self, canonical: &[String]) -> Option<&Value> {
+        self.flags
+            .iter()
+            .find(|f| {
+                f.canonical
+                    .as_deref()
+                    .is_some_and(|c| canonical.iter().any(|x| x == c))
+            })
+            .and_then(|f| f.value.as_ref())
+    }
+}
+
+/// Binds `cmd`'s arguments to `tool`'s flags: a flag that takes a value consumes the next
+/// word unless the value was glued; `-pSECRET` splits where the flag takes attached values;
+/// Windows `/flag:value` and `/flag value` are flags when the tool knows them.
+pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
+    let mut out = Bound::default();
+    let mut args = cmd.args.iter().peekable();
+    while let Some(arg) = args.next() {
+        match arg {
+            Arg::Splat { variable, .. } => out.splats.push(variable.clone()),
+            Arg::Flag {
+                name,
+                name_span,
+                value,
+                glued,
+            } => {
+                let (written, glued_value) =
+                    split_glued(tool, name, name_span, value.clone(), *glued);
+                let canonical = tool.canonical_flag(&written).map(str::to_owned);
+                let mut flag = BoundFlag {
+                    written: written.clone(),
+                    canonical: canonical.clone(),
+                    value: glued_value.clone(),
+                    glued: glued_value.is_some(),
+                    name_span: name_span.clone(),
+                };
+                if canonical.is_none()
+                    && glued_value.is_none()
+                    && let Some((short, _)) = tool.attached_flag(&written)
+                {
+                    // `-pSECRET`: the value is the rest of the word.
+                    let start = name_span.start + short.len();
+                    flag.canonical = Some(short.to_owned());
+                    flag.written = short.to_owned();
+                    flag.value = (name_span.len() == written.len())
+                        .then(|| literal_value(start..name_span.end, &written[short.len()..]));
+                    flag.glued = true;
+                } else if flag.value.is_none()
+                    && canonical.as_deref().is_some_and(|c| tool.takes_value(c))
+                    && let Some(Arg::Positional(v)) = args.peek()
+                {
+                    flag.value = Some(v.clone());
+                    args.next();
+                }
+                out.flags.push(flag);
+            }
+            Arg::Positional(v) => {
+                if v.kind != ValueKind::Dynamic
+                    && v.text.starts_with('/')
+                    && let Some((written, rest)) = split_windows_flag(v, tool)
+                {
+                    let canonical = tool.canonical_flag(&written).map(str::to_owned);
+                    let mut flag = BoundFlag {
+                        written,
+                        canonical: canonical.clone(),
+                        value: rest.clone(),
+                        glued: rest.is_some(),
+                        name_span: v.span.clone(),
+                    };
+                    if rest.is_none()
+                        && canonical.as_deref().is_some_and(|c| tool.takes_value(c))
+                        && let Some(Arg::Positional(next)) = args.peek()
+                    {
+                        flag.value = Some(next.clone());
+                        args.next();
+                    }
+                    out.flags.push(flag);
+                    continue;
+                }
+                out.positionals.push(v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// `--password=x` (or `-Dsonar.token=x`) written as one flag token.
+fn split_glued(
+    tool: &Tool,
+    name: &str,
+    name_span: &crate::model::Span,
+    value: Option<Value>,
+    glued: bool,
+) -> (String, Option<Value>) {
+    if value.is_some() {
+        let _ = glued;
+        return (name.to_owned(), value);
+    }
+    if let Some(eq) = name.find('=')
+        && name_span.len() == name.len()
+        && (name.starts_with("--") || tool.canonical_flag(&name[..eq]).is_some())
+    {
+        let start = name_span.start + eq + 1;
+        return (
+            name[..eq].to_owned(),
+            Some(literal_value(start..name_span.end, &name[eq + 1..])),
+        );
+    }
+    (name.to_owned(), None)
+}
+
+/// `/pass:secret` → (`/pass`, Some(secret)); `/RP` → (`/RP`, None) when the tool knows `/RP`.
+fn split_windows_flag(v: &Value, tool: &Tool) -> Option<(String, Option<Value>)> {
+    let text = &v.text;
+    let (name, rest) = match text.find(':') {
+        Some(i) => (&text[..i], Some(i + 1)),
+        None => (text.as_str(), None),
+    };
+    tool.canonical_flag(name)?;
+    let rest = rest.map(|i| sub_value(v, i..text.len()));
+    Some((name.to_owned(), rest))
+}
+
+/// A literal value covering `span` whose text is `text` (verbatim source).
+pub fn literal_value(span: crate::model::Span, text: &str) -> Value {
+    let dynamic = text.contains('$') || text.contains('`');
+    Value {
+        span: span.clone(),
+        text: text.to_owned(),
+        kind: if dynamic {
+            ValueKind::Mixed
+        } else {
+            ValueKind::Literal
+        },
+        quoting: Quoting::Bare,
+        parts: vec![Part {
+            kind: if dynamic {
+                PartKind::Dynamic {
+                    variable: None,
+                    env: false,
+                    default: None,
+                }
+            } else {
+                PartKind::Static
+            },
+            text_range: 0..text.len(),
+            span,
+            verbatim: true,
+        }],
+        hashtable: None,
+        command: None,
+        elements: Vec::new(),
+    }
+}
+
+/// The part of `v` whose text is `v.text[r]`, with parts clipped and spans mapped back.
+pub fn sub_value(v: &Value, r: std::ops::Range<usize>) -> Value {
+    let mut parts = Vec::new();
+    for p in &v.parts {
+        let s = p.text_range.start.max(r.start);
+        let e = p.text_range.end.min(r.end);
+        if s >= e && !(s == e && p.text_range.is_empty()) {
+            continue;
+        }
+        let span = if p.verbatim {
+            p.span.start + (s - p.text_range.start)..p.span.start + (e - p.text_range.start)
+        } else {
+            p.span.clone()
+        };
+        parts.push(Part {
+            kind: p.kind.clone(),
+            text_range: s - r.start..e - r.start,
+            span,
+            verbatim: p.verbatim,
+        });
+    }
+    let has_dynamic = parts
+        .iter()
+        .any(|p| matches!(p.kind, PartKind::Dynamic { .. }));
+    let has_static = parts
+        .iter()
+        .any(|p| matches!(p.kind, PartKind::Static) && !p.text_range.is_empty());
+    let kind = match (has_static, has_dynamic) {
+        (_, false) => ValueKind::Literal,
+        (false, true) => ValueKind::Dynamic,
+        (true, true) => ValueKind::Mixed,
+    };
+    let span = v.source_range(r.clone());
+    Value {
+        span,
+        text: v.text.get(r).unwrap_or_default().to_owned(),
+        kind,
+        quoting: v.quoting,
+        parts,
+        hashtable: None,
+        command: None,
+        elements: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalog_loads_and_has_the_core_tools() {
+        let c = Catalog::builtin();
+        for name in [
+            "twine",
+            "docker",
+            "podman",
+            "helm",
+            "kubectl",
+            "npm",
+            "cargo",
+            "nuget",
+            "dotnet",
+            "az",
+            "aws",
+            "mysql",
+            "mysqldump",
+            "sshpass",
+            "curl",
+            "wget",
+            "net",
+            "schtasks",
+            "cmdkey",
+            "openssl",
+            "uv",
+            "poetry",
+            "convertto-securestring",
+        ] {
+            assert!(
+                c.command_names().any(|n| n == name),
+                "catalog lacks `{name}`"
+            );
+        }
+    }
+
+    #[test]
+    fn user_entries_are_validated() {
+        let err = Catalog::parse("[[tool]]\nname = 'x'\ncommands = []\n").unwrap_err();
+        assert!(err.to_string().contains("`commands` is empty"));
+        let err =
+            Catalog::parse("[[tool]]\nname = 'x'\ncommands = ['x']\nbogus = 1\n").unwrap_err();
+        assert!(err.to_string().contains("bogus"));
+    }
+}

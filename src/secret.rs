@@ -1,0 +1,848 @@
+//! "Is it a secret?": placeholder and dummy-value detection, credential-like names, and known
+//! token formats validated offline.
+
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use regex::Regex;
+
+use crate::finding::Confidence;
+
+/// True for text that only stands for a secret: `<token>`, `YOUR_API_KEY_HERE`, `xxxx`,
+/// `changeme`, `${{ secrets.X }}`, `%PASSWORD%`, vendor documentation examples.
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty() {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    if (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('{') && v.ends_with('}'))
+        || (v.starts_with('[') && v.ends_with(']'))
+        || v.contains("{{")
+        || v.contains("${")
+        || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
+        || (v.starts_with("$(") && v.ends_with(')'))
+        || (v.starts_with("#{") && v.ends_with('}'))
+        || (v.starts_with("@@") && v.ends_with("@@"))
+        || (v.starts_with("__") && v.ends_with("__") && v.len() > 4)
+    {
+        return true;
+    }
+    // Runs of one masking character: xxxx, ****, ....
+    let first = v.chars().next().unwrap_or(' ');
+    if v.chars().count() >= 3
+        && "xX*.#-_0•".contains(first)
+        && v.chars().all(|c| {
+            c == first || (first.eq_ignore_ascii_case(&'x') && c.eq_ignore_ascii_case(&'x'))
+        })
+    {
+        return true;
+    }
+    const WORDS: &[&str] = &[
+        "changeme",
+        "change-me",
+        "change_me",
+        "changeit",
+        "replaceme",
+        "replace-me",
+        "replace_me",
+        "placeholder",
+        "your_",
+        "your-",
+        "yourpassword",
+        "yourtoken",
+        "yourapikey",
+        "_here",
+        "-here",
+        "example",
+        "dummy",
+        "redacted",
+        "notasecret",
+        "not-a-secret",
+        "insert",
+        "fixme",
+        "todo",
+        "tbd",
+        "sample",
+        "yourstrong(!)password",
+        "minioadmin",
+        "devstoreaccount1",
+        "eby8vdm02xnocqflquwjpllmetlcdxj1ouzft50usrz6ifsufq2uvercz4i6tq",
+        "secret_value",
+        "password_here",
+        "mysecret",
+        "mypassword",
+        "s3cr3t",
+        "p@ssw0rd",
+        "passw0rd",
+        "abc123",
+        "12345",
+        "123456",
+        "1234567",
+        "12345678",
+        "qwerty",
+    ];
+    if WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // Azure Artifacts' documented dummy API key, and similar one-word markers.
+    matches!(
+        lower.as_str(),
+        "az" | "none"
+            | "null"
+            | "nil"
+            | "undefined"
+            | "true"
+            | "false"
+            | "key"
+            | "token"
+            | "password"
+            | "secret"
+    )
+}
+
+/// Trivial dummy values used for local throwaway services (NEGATIVES R6); reported only with a
+/// low confidence.
+pub fn is_trivial_dummy(value: &str) -> bool {
+    const DUMMIES: &[&str] = &[
+        "test",
+        "testing",
+        "test123",
+        "tests",
+        "password",
+        "pass",
+        "passwd",
+        "secret",
+        "postgres",
+        "mysql",
+        "root",
+        "admin",
+        "dev",
+        "local",
+        "guest",
+        "example",
+        "dummy",
+        "minioadmin",
+        "user",
+        "demo",
+        "foo",
+        "bar",
+        "foobar",
+        "default",
+        "sa",
+        "redis",
+        "mongo",
+        "rabbitmq",
+        "letmein",
+        "toor",
+        "pw",
+        "pwd",
+    ];
+    let lower = value.to_ascii_lowercase();
+    DUMMIES.contains(&lower.as_str())
+}
+
+/// Values that mean "prompt" or "read elsewhere" in a credential position.
+pub fn is_prompt_marker(value: &str) -> bool {
+    matches!(value, "*" | "-" | "")
+}
+
+/// Splits an identifier into lower-case words: `apiKey` → [api, key], `DB_PASSWORD` → [db,
+/// password], `X-Api-Key` → [x, api, key].
+pub fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// True when a variable, key, flag or header name says it holds a credential:
+/// `password`, `DB_PASS`, `apiKey`, `X-Api-Key`, `client_secret`, `GITHUB_TOKEN`, `PRIVATE-TOKEN`.
+/// Names that merely mention one (`token_url`, `password_file`, `secret_name`, `key_id`) do not.
+pub fn is_credential_name(name: &str) -> bool {
+    let words = name_words(name);
+    if words.is_empty() {
+        return false;
+    }
+    let joined: String = words.concat();
+    // A trailing qualifier means the value is about the credential, not the credential.
+    const NOT_VALUE: &[&str] = &[
+        "file",
+        "path",
+        "url",
+        "uri",
+        "name",
+        "id",
+        "ids",
+        "type",
+        "length",
+        "len",
+        "expiry",
+        "expires",
+        "expiration",
+        "header",
+        "endpoint",
+        "prompt",
+        "policy",
+        "count",
+        "hash",
+        "hashed",
+        "stdin",
+        "env",
+        "var",
+        "variable",
+        "helper",
+        "command",
+        "cmd",
+        "dir",
+        "location",
+        "store",
+        "vault",
+        "version",
+        "format",
+        "mode",
+        "scope",
+        "scopes",
+        "user",
+        "username",
+        "required",
+        "enabled",
+        "set",
+        "exists",
+        "changed",
+        "validity",
+        "age",
+        "hint",
+        "question",
+        "reset",
+        "salt",
+        "algorithm",
+        "size",
+        "fingerprint",
+        "thumbprint",
+        "description",
+    ];
+    if let Some(last) = words.last()
+        && NOT_VALUE.contains(&last.as_str())
+        && words.len() > 1
+    {
+        return false;
+    }
+    const WHOLE: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "passphrase",
+        "passcode",
+        "secret",
+        "secrets",
+        "token",
+        "apikey",
+        "apitoken",
+        "authtoken",
+        "accesstoken",
+        "accesskey",
+        "secretkey",
+        "privatekey",
+        "clientsecret",
+        "credential",
+        "credentials",
+        "creds",
+        "pat",
+        "auth",
+        "sas",
+        "sig",
+        "signature",
+        "webhook",
+        "webhookurl",
+        "bearer",
+        "appsecret",
+        "masterkey",
+        "accountkey",
+        "sharedkey",
+        "storagekey",
+        "licensekey",
+        "encryptionkey",
+        "signingkey",
+        "connectionstring",
+        "connstr",
+    ];
+    if words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "password"
+                | "passwd"
+                | "pwd"
+                | "passphrase"
+                | "passcode"
+                | "secret"
+                | "token"
+                | "apikey"
+                | "credential"
+                | "credentials"
+                | "creds"
+                | "privatekey"
+                | "clientsecret"
+                | "accesskey"
+                | "secretkey"
+                | "accountkey"
+                | "authtoken"
+                | "accesstoken"
+        )
+    }) {
+        return true;
+    }
+    if WHOLE.contains(&joined.as_str()) {
+        return true;
+    }
+    // Pairs such as api + key, access + key, pass (as its own word, not "passenger").
+    let has = |w: &str| words.iter().any(|x| x == w);
+    (has("key")
+        && (has("api")
+            || has("access")
+            || has("secret")
+            || has("private")
+            || has("account")
+            || has("master")
+            || has("license")
+            || has("signing")
+            || has("encryption")
+            || has("shared")
+            || has("storage")
+            || has("subscription")
+            || has("app")
+            || has("client")))
+        || has("pass")
+        || (has("pat") && words.len() <= 3)
+        || (has("auth") && has("key"))
+        || (has("connection") && has("string"))
+        || has("webhook")
+        || has("sas")
+}
+
+/// A recognised token format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenMatch {
+    /// Byte range in the searched text.
+    pub range: std::ops::Range<usize>,
+    /// Human name, e.g. "PyPI API token".
+    pub kind: &'static str,
+    /// Variable a fix should use when nothing better is known.
+    pub env: &'static str,
+    /// Where to revoke it.
+    pub revoke: Option<&'static str>,
+    /// True when a checksum or structure check passed; false when it failed; the match is
+    /// dropped entirely when a format with a checksum fails it and `strict` is set.
+    pub validated: Option<bool>,
+}
+
+impl TokenMatch {
+    pub fn confidence(&self) -> Confidence {
+        match self.validated {
+            Some(true) => Confidence::VERIFIED,
+            Some(false) => Confidence::MEDIUM,
+            None => Confidence::HIGH,
+        }
+    }
+}
+
+struct TokenFormat {
+    kind: &'static str,
+    env: &'static str,
+    revoke: Option<&'static str>,
+    regex: &'static str,
+    validate: Option<fn(&str) -> bool>,
+}
+
+const TOKEN_FORMATS: &[TokenFormat] = &[
+    TokenFormat {
+        kind: "PyPI API token",
+        env: "PYPI_TOKEN",
+        revoke: Some("https://pypi.org/manage/account/token/"),
+        regex: r"pypi-AgE[A-Za-z0-9_-]{40,}",
+        validate: Some(validate_pypi),
+    },
+    TokenFormat {
+        kind: "GitHub fine-grained token",
+        env: "GITHUB_TOKEN",
+        revoke: Some("https://github.com/settings/tokens"),
+        regex: r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "GitHub token",
+        env: "GITHUB_TOKEN",
+        revoke: Some("https://github.com/settings/tokens"),
+        regex: r"gh[pousr]_[A-Za-z0-9]{36}",
+        validate: Some(validate_github),
+    },
+    TokenFormat {
+        kind: "GitLab token",
+        env: "GITLAB_TOKEN",
+        revoke: Some("https://gitlab.com/-/user_settings/personal_access_tokens"),
+        regex: r"gl(?:pat|dt|rt|cbt|ptt|ft|imt|agent|oas|soat)-[A-Za-z0-9_-]{20,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "npm token",
+        env: "NPM_TOKEN",
+        revoke: Some("https://www.npmjs.com/settings/~/tokens"),
+        regex: r"npm_[A-Za-z0-9]{36}",
+        validate: Some(validate_npm),
+    },
+    TokenFormat {
+        kind: "NuGet API key",
+        env: "NUGET_API_KEY",
+        revoke: Some("https://www.nuget.org/account/apikeys"),
+        regex: r"oy2[a-z0-9]{43}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "AWS access key ID",
+        env: "AWS_ACCESS_KEY_ID",
+        revoke: Some("the AWS IAM console (Security credentials → Access keys)"),
+        regex: r"(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z2-7]{16}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Slack token",
+        env: "SLACK_TOKEN",
+        revoke: Some("https://api.slack.com/apps (OAuth & Permissions → Revoke)"),
+        regex: r"xox[abposr]-[0-9A-Za-z-]{10,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Slack webhook URL",
+        env: "SLACK_WEBHOOK_URL",
+        revoke: Some("https://api.slack.com/apps (Incoming Webhooks)"),
+        regex: r"https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Microsoft Teams webhook URL",
+        env: "TEAMS_WEBHOOK_URL",
+        revoke: Some("the Teams channel's connector settings"),
+        regex: r"https://[A-Za-z0-9.-]+\.webhook\.office\.com/webhookb2/[A-Za-z0-9@/_-]{40,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Stripe secret key",
+        env: "STRIPE_API_KEY",
+        revoke: Some("https://dashboard.stripe.com/apikeys"),
+        regex: r"(?:sk|rk)_live_[0-9A-Za-z]{20,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Stripe webhook signing secret",
+        env: "STRIPE_WEBHOOK_SECRET",
+        revoke: Some("https://dashboard.stripe.com/webhooks"),
+        regex: r"whsec_[0-9A-Za-z]{24,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Docker Hub access token",
+        env: "DOCKERHUB_TOKEN",
+        revoke: Some("https://app.docker.com/settings/personal-access-tokens"),
+        regex: r"dckr_pat_[A-Za-z0-9_-]{20,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "HashiCorp Vault token",
+        env: "VAULT_TOKEN",
+        revoke: Some("`vault token revoke`"),
+        regex: r"hv[sbr]\.[A-Za-z0-9_-]{24,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Google API key",
+        env: "GOOGLE_API_KEY",
+        revoke: Some("https://console.cloud.google.com/apis/credentials"),
+        regex: r"AIza[0-9A-Za-z_-]{35}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "SendGrid API key",
+        env: "SENDGRID_API_KEY",
+        revoke: Some("https://app.sendgrid.com/settings/api_keys"),
+        regex: r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "OpenAI API key",
+        env: "OPENAI_API_KEY",
+        revoke: Some("https://platform.openai.com/api-keys"),
+        regex: r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}|sk-proj-[A-Za-z0-9_-]{40,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "crates.io token",
+        env: "CARGO_REGISTRY_TOKEN",
+        revoke: Some("https://crates.io/settings/tokens"),
+        regex: r"cio[A-Za-z0-9]{32}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Atlassian API token",
+        env: "ATLASSIAN_API_TOKEN",
+        revoke: Some("https://id.atlassian.com/manage-profile/security/api-tokens"),
+        regex: r"ATATT3[A-Za-z0-9_=-]{100,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "JFrog Artifactory API key",
+        env: "ARTIFACTORY_API_KEY",
+        revoke: Some("your Artifactory user profile"),
+        regex: r"AKCp[A-Za-z0-9]{60,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "SonarQube token",
+        env: "SONAR_TOKEN",
+        revoke: Some("your SonarQube account (Security → Tokens)"),
+        regex: r"sq[pau]_[0-9a-f]{40}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Telegram bot token",
+        env: "TELEGRAM_BOT_TOKEN",
+        revoke: Some("@BotFather (/revoke)"),
+        regex: r"\b[0-9]{8,10}:AA[A-Za-z0-9_-]{33}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Azure client secret",
+        env: "AZURE_CLIENT_SECRET",
+        revoke: Some("the Azure portal (App registrations → Certificates & secrets)"),
+        regex: r"[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Azure storage account key",
+        env: "AZURE_STORAGE_KEY",
+        revoke: Some("the Azure portal (Storage account → Access keys → Rotate)"),
+        regex: r"AccountKey=[A-Za-z0-9+/]{86}==",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Shopify access token",
+        env: "SHOPIFY_ACCESS_TOKEN",
+        revoke: Some("the Shopify admin (Apps → Develop apps)"),
+        regex: r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "JSON Web Token",
+        env: "JWT_TOKEN",
+        revoke: None,
+        regex: r"eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "private key",
+        env: "PRIVATE_KEY",
+        revoke: None,
+        regex: r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY(?: BLOCK)?-----",
+        validate: None,
+    },
+];
+
+static TOKEN_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    TOKEN_FORMATS
+        .iter()
+        .map(|f| Regex::new(f.regex).expect("token regex compiles"))
+        .collect()
+});
+
+/// Trigger words for the prefilter: a file containing none of them holds no known token.
+pub const TOKEN_TRIGGERS: &[&str] = &[
+    "pypi-AgE",
+    "github_pat_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "glpat-",
+    "gldt-",
+    "glrt-",
+    "npm_",
+    "oy2",
+    "AKIA",
+    "ASIA",
+    "xox",
+    "hooks.slack.com",
+    "webhook.office.com",
+    "_live_",
+    "whsec_",
+    "dckr_pat_",
+    "hvs.",
+    "hvb.",
+    "AIza",
+    "SG.",
+    "sk-",
+    "cio",
+    "ATATT3",
+    "AKCp",
+    "sqp_",
+    "squ_",
+    "sqa_",
+    ":AA",
+    "Q~",
+    "AccountKey=",
+    "shpat_",
+    "shpss_",
+    "eyJ",
+    "PRIVATE KEY",
+];
+
+/// Finds every known token in `text`. Overlapping matches keep the earliest, longest.
+pub fn find_tokens(text: &str) -> Vec<TokenMatch> {
+    let mut out: Vec<TokenMatch> = Vec::new();
+    for (format, regex) in TOKEN_FORMATS.iter().zip(TOKEN_REGEXES.iter()) {
+        for m in regex.find_iter(text) {
+            let mut range = m.range();
+            if format.kind == "Azure storage account key" {
+                range.start += "AccountKey=".len();
+            }
+            if out
+                .iter()
+                .any(|o| o.range.start < range.end && range.start < o.range.end)
+            {
+                continue;
+            }
+            let token = &text[range.clone()];
+            let validated = format.validate.map(|v| v(token));
+            out.push(TokenMatch {
+                range,
+                kind: format.kind,
+                env: format.env,
+                revoke: format.revoke,
+                validated,
+            });
+        }
+    }
+    out.sort_by_key(|m| m.range.start);
+    out
+}
+
+/// The whole of `value` is one known token.
+pub fn whole_token(value: &str) -> Option<TokenMatch> {
+    find_tokens(value)
+        .into_iter()
+        .find(|m| m.range.start == 0 && m.range.end == value.len())
+}
+
+/// Where to revoke a token of this kind, by kind name.
+pub fn revoke_url(kind: &str) -> Option<&'static str> {
+    TOKEN_FORMATS
+        .iter()
+        .find(|f| f.kind == kind)
+        .and_then(|f| f.revoke)
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+fn base62_6(mut n: u32) -> String {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    String::from_utf8(out.to_vec()).unwrap_or_default()
+}
+
+/// GitHub classic tokens: the last six characters are the base62 CRC32 of the 30 before them.
+fn validate_github(token: &str) -> bool {
+    let body = &token[4..];
+    body.len() == 36 && base62_6(crc32fast::hash(&body.as_bytes()[..30])) == body[30..]
+}
+
+/// npm tokens carry the same kind of checksum as GitHub's.
+fn validate_npm(token: &str) -> bool {
+    let body = &token[4..];
+    body.len() == 36 && base62_6(crc32fast::hash(&body.as_bytes()[..30])) == body[30..]
+}
+
+/// PyPI tokens are macaroons; the first caveat is the location, `pypi.org` or `test.pypi.org`.
+fn validate_pypi(token: &str) -> bool {
+    let body = &token["pypi-".len()..];
+    let head: String = body.chars().take(40).collect();
+    let head = &head[..head.len() / 4 * 4];
+    match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(head) {
+        Ok(bytes) => {
+            let hay = String::from_utf8_lossy(&bytes);
+            hay.contains("pypi.org")
+        }
+        Err(_) => false,
+    }
+}
+
+/// Shannon entropy in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    let mut n = 0u32;
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// How likely a literal in a credential position is a real secret.
+pub fn literal_confidence(value: &str) -> Option<Confidence> {
+    if is_placeholder(value) {
+        return None;
+    }
+    if let Some(t) = whole_token(value) {
+        return Some(t.confidence());
+    }
+    if is_trivial_dummy(value) {
+        return Some(Confidence::LOW);
+    }
+    if value.chars().count() < 4 {
+        return Some(Confidence::LOW);
+    }
+    Some(Confidence::HIGH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "<token>",
+            "<your-token>",
+            "YOUR_TOKEN_HERE",
+            "YOUR_API_KEY_HERE",
+            "xxxx",
+            "XXXXXXXX",
+            "changeme",
+            "change-me",
+            "${{ secrets.PYPI_TOKEN }}",
+            "%PASSWORD%",
+            "****",
+            "",
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "sk_test_placeholder",
+            "REPLACE_ME",
+            "dummy",
+            "$(System.AccessToken)",
+        ] {
+            assert!(is_placeholder(p), "{p} should be a placeholder");
+        }
+        for s in [
+            "pypi-AgEIcHlwaS5vcmc",
+            "Mustang93",
+            "XF7=LCro@E?ZNrn",
+            "hunter2x",
+        ] {
+            assert!(!is_placeholder(s), "{s} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn credential_names() {
+        for n in [
+            "password",
+            "DB_PASSWORD",
+            "apiKey",
+            "X-Api-Key",
+            "client_secret",
+            "GITHUB_TOKEN",
+            "PRIVATE-TOKEN",
+            "NuGetApiKey",
+            "pass",
+            "AccessKey",
+            "AWS_SECRET_ACCESS_KEY",
+            "connectionString",
+            "DB_PASS",
+        ] {
+            assert!(is_credential_name(n), "{n}");
+        }
+        for n in [
+            "username",
+            "password_file",
+            "token_url",
+            "secret_name",
+            "passenger",
+            "compass",
+            "bypass",
+            "keyboard",
+            "tokenizer",
+            "author",
+            "TOKEN_FILE",
+            "PasswordPrompt",
+        ] {
+            assert!(!is_credential_name(n), "{n} is not a credential name");
+        }
+    }
+
+    #[test]
+    fn github_checksum() {
+        // Build a token with a valid checksum from 30 random characters.
+        let body = "abcdefghijklmnopqrstuvwxyz0123";
+        let valid = format!("ghp_{body}{}", base62_6(crc32fast::hash(body.as_bytes())));
+        assert!(validate_github(&valid));
+        let mut invalid = valid.clone();
+        invalid.replace_range(39..40, if valid.ends_with('A') { "B" } else { "A" });
+        assert!(!validate_github(&invalid));
+        let m = whole_token(&valid).unwrap();
+        assert_eq!(m.kind, "GitHub token");
+        assert_eq!(m.validated, Some(true));
+    }
+
+    #[test]
+    fn pypi_macaroon_location() {
+        let t = "pypi-AgEIcHlwaS5vcmcCJGI4ZTc3ZmJhLTY0ZTEtNDYxNi1hNjNkLWQ0OWRmYjA3NzA3NwACKlsz";
+        let m = whole_token(t).unwrap();
+        assert_eq!(m.kind, "PyPI API token");
+        assert_eq!(m.validated, Some(true));
+        let test_pypi =
+            "pypi-AgENdGVzdC5weXBpLm9yZwIkZjQ3YjA0ZTUtN2E1ZC00YjJkLWI3NDEtYjBmNGRjZTg3MGQ3";
+        assert_eq!(whole_token(test_pypi).unwrap().validated, Some(true));
+    }
+
+    #[test]
+    fn finds_tokens_inside_text() {
+        let text = "curl -H 'Authorization: token ghp_0123456789abcdefghijklmnopqrstuvwxyz' x";
+        let found = find_tokens(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            &text[found[0].range.clone()],
+            "ghp_0123456789abcdefghijklmnopqrstuvwxyz"
+        );
+        assert!(find_tokens("sha256: 9f86d081884c7d659a2feaa0c55ad015").is_empty());
+    }
+}
