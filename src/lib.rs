@@ -2,10 +2,13 @@
 //! compiler, and rewrites them to come from the environment.
 
 pub mod catalog;
+pub mod cli;
+pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod lang;
 pub mod model;
 pub mod report;
+pub mod rules;
 pub mod secret;
 pub mod source;

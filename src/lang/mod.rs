@@ -2,6 +2,7 @@
 //! adapters that lower each tree into the language-neutral [`Script`] model.
 
 pub mod bash;
+pub mod normalize;
 pub mod powershell;
 
 use std::cell::RefCell;
@@ -102,5 +103,6 @@ pub fn lower(language: Language, tree: &Tree, text: &str) -> Script {
         Language::PowerShell => powershell::lower(tree, text),
     };
     script.language = Some(language);
+    normalize::normalize(&mut script, language);
     script
 }

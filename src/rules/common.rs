@@ -1,0 +1,379 @@
+//! Building blocks shared by rules: locating a secret inside a value, resolving variables to
+//! literal assignments, and building redacted findings with fixes.
+
+use std::collections::HashMap;
+
+use crate::catalog::ValueFormat;
+use crate::finding::{
+    Applicability, Confidence, Edit, Finding, Fix, GuardRequest, Label, RuleMeta, Secret,
+};
+use crate::model::{
+    Assignment, AssignmentScope, Language, Quoting, Script, Span, Value, ValueKind,
+};
+use crate::secret;
+
+/// Literal assignments per variable, for the within-file data flow: a variable assigned a
+/// literal exactly once (and never anything else) resolves to that literal.
+#[derive(Default)]
+pub struct Flow {
+    single: HashMap<String, usize>,
+}
+
+impl Flow {
+    pub fn new(script: &Script) -> Flow {
+        let ps = script.language == Some(Language::PowerShell);
+        let mut counts: HashMap<String, (usize, usize)> = HashMap::new();
+        for (i, a) in script.assignments.iter().enumerate() {
+            if a.scope == AssignmentScope::CommandPrefix {
+                continue;
+            }
+            let key = flow_key(&a.target, ps);
+            let e = counts.entry(key).or_insert((0, i));
+            e.0 += 1;
+            e.1 = i;
+        }
+        let single = counts
+            .into_iter()
+            .filter(|(_, (n, i))| {
+                *n == 1 && script.assignments[*i].value.kind == ValueKind::Literal
+            })
+            .map(|(k, (_, i))| (k, i))
+            .collect();
+        Flow { single }
+    }
+
+    /// The literal assignment `value` resolves to, when it is one variable reference.
+    pub fn resolve<'s>(&self, script: &'s Script, value: &Value) -> Option<&'s Assignment> {
+        let var = value.sole_variable()?;
+        let ps = script.language == Some(Language::PowerShell);
+        let a = &script.assignments[*self.single.get(&flow_key(var, ps))?];
+        // An environment read only resolves to an environment assignment and vice versa.
+        let env_read = matches!(
+            value.parts.first().map(|p| &p.kind),
+            Some(crate::model::PartKind::Dynamic { env: true, .. })
+        );
+        let env_assign = matches!(a.scope, AssignmentScope::Env);
+        (env_read == env_assign || !ps).then_some(a)
+    }
+}
+
+fn flow_key(name: &str, powershell: bool) -> String {
+    if powershell {
+        name.to_ascii_lowercase()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// Where a secret sits inside a value's text, per the catalog's format. `None` when the
+/// format says there is no secret (`curl -u user` prompts; `-passin env:X`).
+pub fn secret_range(value: &Value, format: ValueFormat) -> Option<std::ops::Range<usize>> {
+    let text = value.text.as_str();
+    let range = match format {
+        ValueFormat::Plain => 0..text.len(),
+        ValueFormat::UserPass => after(text, ':')?,
+        ValueFormat::UserPercentPass => after(text, '%')?,
+        ValueFormat::UserCommaPass => after(text, ',')?,
+        ValueFormat::PassPrefix => {
+            let rest = text.strip_prefix("pass:")?;
+            text.len() - rest.len()..text.len()
+        }
+        ValueFormat::Header => header_secret(text)?,
+        ValueFormat::KeyValue | ValueFormat::AnyKeyValue => {
+            let eq = text.find('=')?;
+            let key = &text[..eq];
+            let key_ok = if format == ValueFormat::KeyValue {
+                secret::is_credential_name(key.rsplit('.').next().unwrap_or(key))
+                    || secret::is_credential_name(key)
+            } else {
+                !is_non_secret_key(key)
+            };
+            if !key_ok {
+                return None;
+            }
+            eq + 1..text.len()
+        }
+    };
+    (!range.is_empty()).then_some(range)
+}
+
+fn after(text: &str, sep: char) -> Option<std::ops::Range<usize>> {
+    let i = text.find(sep)?;
+    Some(i + 1..text.len())
+}
+
+/// Keys of `key=value` pairs that never hold secrets (kubectl `--from-literal=username=…`).
+fn is_non_secret_key(key: &str) -> bool {
+    let words = secret::name_words(key);
+    words.last().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "user"
+                | "username"
+                | "host"
+                | "hostname"
+                | "port"
+                | "url"
+                | "uri"
+                | "email"
+                | "name"
+                | "database"
+                | "db"
+                | "region"
+                | "endpoint"
+                | "server"
+                | "id"
+                | "login"
+        )
+    }) && !secret::is_credential_name(key)
+}
+
+/// HTTP headers whose value is a credential, and where the secret starts.
+pub fn header_secret(text: &str) -> Option<std::ops::Range<usize>> {
+    let colon = text.find(':')?;
+    let name = text[..colon].trim();
+    if !is_credential_header(name) {
+        return None;
+    }
+    let mut start = colon + 1;
+    start += text[start..].len() - text[start..].trim_start().len();
+    Some(auth_scheme_skip(text, start)..text.trim_end().len())
+}
+
+/// Skips an authorization scheme word (`Bearer `, `Basic `, `token `) starting at `start`.
+pub fn auth_scheme_skip(text: &str, start: usize) -> usize {
+    let rest = &text[start..];
+    for scheme in [
+        "Bearer ",
+        "bearer ",
+        "Basic ",
+        "basic ",
+        "token ",
+        "Token ",
+        "Bot ",
+        "ApiKey ",
+        "apikey ",
+        "SSWS ",
+        "Digest ",
+        "GenieKey ",
+        "Key ",
+        "key=",
+        "OAuth ",
+        "JWT ",
+    ] {
+        if let Some(after) = rest.strip_prefix(scheme) {
+            return start + scheme.len() + (after.len() - after.trim_start().len());
+        }
+    }
+    start
+}
+
+/// Header names that carry credentials: `Authorization`, `X-Api-Key`, `PRIVATE-TOKEN`,
+/// `DD-API-KEY`, `X-JFrog-Art-Api`, `X-Auth-Token`, `Cookie` is not one (session, not config).
+pub fn is_credential_header(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "authorization" | "proxy-authorization" | "x-jfrog-art-api" | "x-vault-token"
+    ) || secret::is_credential_name(name)
+        || lower.ends_with("-api-key")
+        || lower.ends_with("-apikey")
+        || lower.ends_with("-token")
+        || lower.ends_with("-key") && lower.contains("api")
+}
+
+/// Variable name derived from a flag or variable name: `--api-key` → `API_KEY`,
+/// `$apiKey` → `API_KEY`.
+pub fn env_name_from(name: &str) -> String {
+    secret::name_words(name)
+        .into_iter()
+        .map(|w| w.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The text that reads `var` from the environment in place of a secret at `range` of `value`.
+/// Returns the edits, or `None` when no local rewrite keeps the script working (a literal
+/// here-string body, an escaped part).
+pub fn env_edits(
+    language: Language,
+    value: &Value,
+    range: std::ops::Range<usize>,
+    var: &str,
+) -> Option<Vec<Edit>> {
+    let whole = range.start == 0 && range.end == value.text.len();
+    if whole && value.kind == ValueKind::Literal && value.quoting != Quoting::HereSingle {
+        let replacement = match language {
+            Language::PowerShell => format!("$env:{var}"),
+            Language::Shell => format!("\"${var}\""),
+        };
+        return Some(vec![Edit {
+            range: value.span.clone(),
+            replacement,
+        }]);
+    }
+    let secret_span = value.source_range(range.clone());
+    // The secret must map exactly onto source bytes to be replaced in place.
+    let exact = value
+        .parts
+        .iter()
+        .any(|p| p.verbatim && p.text_range.start <= range.start && range.end <= p.text_range.end);
+    if !exact {
+        return None;
+    }
+    match (language, value.quoting) {
+        (_, Quoting::HereSingle) => None,
+        (Language::PowerShell, Quoting::Double | Quoting::HereDouble) => Some(vec![Edit {
+            range: secret_span,
+            replacement: format!("$($env:{var})"),
+        }]),
+        (Language::PowerShell, Quoting::Bare) => Some(vec![Edit {
+            range: secret_span,
+            replacement: format!("$env:{var}"),
+        }]),
+        (Language::PowerShell, Quoting::Single) => {
+            // Turn '…' into "…" when nothing inside would start expanding.
+            let inner = &value.text;
+            if inner.contains(['$', '`', '"']) {
+                return None;
+            }
+            Some(vec![
+                Edit {
+                    range: value.span.start..value.span.start + 1,
+                    replacement: "\"".into(),
+                },
+                Edit {
+                    range: secret_span,
+                    replacement: format!("$($env:{var})"),
+                },
+                Edit {
+                    range: value.span.end - 1..value.span.end,
+                    replacement: "\"".into(),
+                },
+            ])
+        }
+        (Language::Shell, Quoting::Double | Quoting::HereDouble) => Some(vec![Edit {
+            range: secret_span,
+            replacement: format!("${{{var}}}"),
+        }]),
+        (Language::Shell, Quoting::Bare) => Some(vec![Edit {
+            range: secret_span,
+            replacement: format!("\"${{{var}}}\""),
+        }]),
+        (Language::Shell, Quoting::Single) => Some(vec![Edit {
+            range: secret_span,
+            replacement: format!("'\"${{{var}}}\"'"),
+        }]),
+        _ => None,
+    }
+}
+
+/// How the fixed value reads, for `help:` lines.
+pub fn env_reference(language: Language, var: &str) -> String {
+    match language {
+        Language::PowerShell => format!("$env:{var}"),
+        Language::Shell => format!("\"${var}\""),
+    }
+}
+
+/// Everything a rule knows about one credential, turned into a [`Finding`].
+pub struct Draft<'a> {
+    pub meta: &'static RuleMeta,
+    pub language: Language,
+    /// The value holding the secret and the secret's range in its text.
+    pub value: &'a Value,
+    pub range: std::ops::Range<usize>,
+    pub confidence: Confidence,
+    pub message: String,
+    pub what: String,
+    pub tool: Option<String>,
+    pub flag: Option<String>,
+    pub env_var: String,
+    pub revoke: Option<String>,
+    /// Statement the guard goes before, and its block.
+    pub statement_start: usize,
+    pub scope: Span,
+    /// How the flag reads after the fix, for `help:` (e.g. `--password $env:PYPI_TOKEN`).
+    pub help_prefix: Option<String>,
+    pub secondary: Vec<Label>,
+    /// Fix applicability when a mechanical rewrite exists.
+    pub applicability: Applicability,
+}
+
+impl Draft<'_> {
+    pub fn finish(self) -> Finding {
+        let secret_text = self.value.text[self.range.clone()].to_owned();
+        let token = secret::whole_token(&secret_text);
+        let confidence = match &token {
+            Some(t) => t.confidence(),
+            None => self.confidence,
+        };
+        let span = self.value.source_range(self.range.clone());
+        let what = token
+            .as_ref()
+            .map(|t| t.kind.to_owned())
+            .unwrap_or(self.what.clone());
+        let reference = env_reference(self.language, &self.env_var);
+        let help = match &self.help_prefix {
+            Some(prefix) => format!(
+                "read it from the environment: `{prefix}{reference}`, and set {} outside the script (CI secret, vault)",
+                self.env_var
+            ),
+            None => format!(
+                "read it from the environment with `{reference}`, and set {} outside the script (CI secret, vault)",
+                self.env_var
+            ),
+        };
+        let revoke = self
+            .revoke
+            .or_else(|| token.as_ref().and_then(|t| t.revoke.map(str::to_owned)));
+        let note = Some(match revoke {
+            Some(url) => format!(
+                "this {what} is exposed to everyone who can read the script: revoke it at {url} and issue a new one"
+            ),
+            None => {
+                format!("this {what} is exposed to everyone who can read the script: rotate it")
+            }
+        });
+        let fix =
+            env_edits(self.language, self.value, self.range.clone(), &self.env_var).map(|edits| {
+                Fix {
+                    applicability: self.applicability,
+                    description: format!("read {} from the environment", self.env_var),
+                    edits,
+                    guards: vec![GuardRequest {
+                        variable: self.env_var.clone(),
+                        before: self.statement_start,
+                        scope: self.scope.clone(),
+                    }],
+                }
+            });
+        Finding {
+            code: self.meta.code,
+            name: self.meta.name,
+            severity: self.meta.severity,
+            confidence,
+            message: self.message,
+            span,
+            label: format!("hardcoded {what}"),
+            secondary: self.secondary,
+            tool: self.tool,
+            flag: self.flag,
+            env_var: Some(self.env_var),
+            secret: Secret::new(secret_text),
+            token_kind: token.map(|t| t.kind.to_owned()),
+            help: Some(help),
+            note,
+            fix,
+        }
+    }
+}
+
+/// The confidence that `text`, in a credential position, is a real secret; `None` for
+/// placeholders and prompt markers.
+pub fn credential_confidence(text: &str) -> Option<Confidence> {
+    if secret::is_prompt_marker(text) {
+        return None;
+    }
+    secret::literal_confidence(text)
+}

@@ -1,0 +1,81 @@
+//! Rules: one file per rule, each with its documentation, metadata, check and tests.
+//! Adding a rule touches its file, one line of [`REGISTRY`] and its fixtures.
+
+pub mod common;
+pub mod plaintext_securestring;
+pub mod secret_in_argument;
+
+use crate::catalog::Catalog;
+use crate::finding::{Finding, RuleMeta};
+use crate::model::Script;
+use crate::source::SourceFile;
+
+/// What a rule sees: the decoded source, its Script model, the catalog and the data flow.
+pub struct Context<'a> {
+    pub source: &'a SourceFile,
+    pub script: &'a Script,
+    pub catalog: &'a Catalog,
+    pub flow: &'a common::Flow,
+}
+
+pub trait Rule: Sync + Send {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>);
+}
+
+/// Every rule, in code order.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &secret_in_argument::SecretInArgument,
+    &plaintext_securestring::PlaintextSecureString,
+];
+
+/// All rules' metadata (for reporters and `credlint rules`).
+pub fn all_meta() -> Vec<&'static RuleMeta> {
+    REGISTRY.iter().map(|r| r.meta()).collect()
+}
+
+/// Finds a rule by code or name, case-insensitively.
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Meta-test: every rule documents what, why, an example, what to use instead and fix
+    /// safety, and has unique code and name.
+    #[test]
+    fn every_rule_is_documented_and_unique() {
+        let metas = all_meta();
+        for m in &metas {
+            for section in [
+                "## What",
+                "## Why",
+                "## Example",
+                "## Use instead",
+                "## Fix safety",
+            ] {
+                assert!(m.docs.contains(section), "{} lacks `{section}`", m.code);
+            }
+            assert!(m.code.starts_with("CL") && m.code.len() == 5, "{}", m.code);
+            assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'));
+            assert!(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures")
+                    .join(m.name)
+                    .is_dir(),
+                "{} has no fixtures in tests/fixtures/{}",
+                m.code,
+                m.name
+            );
+        }
+        let mut codes: Vec<_> = metas.iter().map(|m| m.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), metas.len());
+    }
+}

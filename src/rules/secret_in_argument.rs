@@ -1,0 +1,318 @@
+//! CL001 secret-in-argument.
+
+use crate::catalog::{self, Bound, SecretArg, Tool};
+use crate::finding::{Applicability, Finding, Label, RuleMeta, Severity};
+use crate::model::{Command, Language, Value, ValueKind};
+use crate::rules::common::{self, Draft};
+use crate::rules::{Context, Rule};
+
+pub struct SecretInArgument;
+
+static META: RuleMeta = RuleMeta {
+    code: "CL001",
+    name: "secret-in-argument",
+    group: "credentials",
+    summary: "A credential is passed to a command as a literal argument",
+    docs: r#"# CL001 secret-in-argument
+
+## What
+A password, token or API key is written literally into a command's arguments:
+`twine upload --password pypi-…`, `docker login -p …`, `curl -u user:…`, `net use \\srv\share …`,
+`mysql -p…`, `cmdkey /pass:…`, `nuget push -ApiKey …`. The command catalog (`catalog.toml`, extensible
+in `credlint.toml`) says which flags and positions of which tools carry credentials, including
+attached values (`-pSECRET`), `--flag=value`, PowerShell `-Param:value` and abbreviations, and
+Windows `/flag:value`. A variable that is assigned a literal once and then passed is reported
+at the assignment.
+
+## Why
+Anything in a script is readable by everyone who can read the repository, its history, CI logs
+and backups; arguments are also visible to every user of the machine in the process list.
+The founding incident: a PyPI token in `twine upload --password` leaked and had to be revoked.
+
+## Example
+```powershell
+python -m twine upload dist/* --username __token__ --password pypi-AgEI…
+```
+
+## Use instead
+```powershell
+if (-not $env:PYPI_TOKEN) {
+	Write-Host "ERROR: PYPI_TOKEN environment variable not set" -ForegroundColor Red
+	exit 1
+}
+
+python -m twine upload dist/* --username __token__ --password $env:PYPI_TOKEN
+```
+In bash: `--password "$PYPI_TOKEN"` behind `if [ -z "${PYPI_TOKEN:-}" ]; then … fi`. Where the
+tool reads a variable natively (TWINE_PASSWORD, SSHPASS, MYSQL_PWD, CARGO_REGISTRY_TOKEN), that
+name is suggested. Not reported: `$env:X`, `"$X"`, `$(…)`, secret stores, `--password-stdin`,
+`-p -`, `mysql -p` alone (prompts), placeholders such as `<token>` or `changeme`.
+
+## Fix safety
+Safe: the literal is replaced by an environment reference of the same quoting context and a
+guard that stops the script when the variable is unset is inserted before the statement. The
+script then needs the variable set where it runs.
+"#,
+    severity: Severity::Error,
+    fix: Some(Applicability::Safe),
+    security_severity: "8.5",
+    precision: "very-high",
+};
+
+impl Rule for SecretInArgument {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        check_catalog(cx, &META, out);
+    }
+}
+
+/// Reports every catalog entry of rule `meta.name` whose credential position holds a literal.
+pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    for cmd in &cx.script.commands {
+        for (tool, bound) in cx.catalog.tools_for(cmd) {
+            if tool.rule != meta.name {
+                continue;
+            }
+            for spec in &tool.secrets {
+                if !requirements_met(spec, &bound) {
+                    continue;
+                }
+                for (value, flag) in candidates(cmd, tool, spec, &bound) {
+                    report(cx, meta, cmd, tool, spec, &bound, value, flag, out);
+                }
+            }
+        }
+    }
+}
+
+fn requirements_met(spec: &SecretArg, bound: &Bound) -> bool {
+    spec.requires.is_empty()
+        || bound.flags.iter().any(|f| {
+            spec.requires.iter().any(|r| {
+                f.canonical.as_deref() == Some(r.as_str()) || f.written.eq_ignore_ascii_case(r)
+            })
+        })
+}
+
+/// The values in `spec`'s credential positions, with a description of the position.
+fn candidates(cmd: &Command, tool: &Tool, spec: &SecretArg, bound: &Bound) -> Vec<(Value, String)> {
+    let mut out = Vec::new();
+    for f in &bound.flags {
+        let Some(canonical) = &f.canonical else {
+            continue;
+        };
+        if !spec.flags.iter().any(|s| s == canonical) {
+            continue;
+        }
+        if spec.attached_only && !f.glued {
+            continue;
+        }
+        if let Some(v) = &f.value {
+            out.push((v.clone(), f.written.clone()));
+        }
+    }
+    let rest = bound
+        .positionals
+        .get(tool.subcommands.len()..)
+        .unwrap_or_default();
+    if let Some(i) = spec.positional {
+        let i = match &spec.follows {
+            Some(glob) => rest
+                .iter()
+                .position(|v| catalog::glob_match(glob, &v.text))
+                .map(|p| p + 1 + i),
+            None => Some(i),
+        };
+        if let Some(v) = i.and_then(|i| rest.get(i)) {
+            out.push((v.clone(), format!("argument {}", i.unwrap_or(0) + 1)));
+        }
+    }
+    if !spec.keys.is_empty() {
+        let key_matches = |k: &str| {
+            spec.keys.iter().any(|p| {
+                if p == "@credential" {
+                    crate::secret::is_credential_name(k)
+                } else {
+                    catalog::glob_match(p, k)
+                }
+            })
+        };
+        let mut i = 0;
+        while i < rest.len() {
+            let v = &rest[i];
+            if let Some(eq) = v.text.find('=') {
+                let key = &v.text[..eq];
+                if key_matches(key) {
+                    if eq + 1 == v.text.len() {
+                        // `password= value` (sc.exe).
+                        if let Some(next) = rest.get(i + 1) {
+                            out.push((next.clone(), key.to_owned()));
+                            i += 1;
+                        }
+                    } else {
+                        out.push((catalog::sub_value(v, eq + 1..v.text.len()), key.to_owned()));
+                    }
+                }
+            } else if v.kind == ValueKind::Literal
+                && key_matches(&v.text)
+                && let Some(next) = rest.get(i + 1)
+            {
+                out.push((next.clone(), v.text.clone()));
+                i += 1;
+            }
+            i += 1;
+        }
+    }
+    if spec.stdin
+        && let Some(v) = &cmd.stdin
+    {
+        out.push((v.clone(), "standard input".into()));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn report(
+    cx: &Context,
+    meta: &'static RuleMeta,
+    cmd: &Command,
+    tool: &Tool,
+    spec: &SecretArg,
+    bound: &Bound,
+    value: Value,
+    flag: String,
+    out: &mut Vec<Finding>,
+) {
+    let language = cx.source.language;
+    let env_var = env_for(spec, bound);
+    let position = if flag == "standard input" {
+        format!("piped into `{}`", tool.name)
+    } else if flag.starts_with("argument ") {
+        format!("passed to `{}` as {flag}", tool.name)
+    } else {
+        format!("passed to `{} {flag}`", tool.name)
+    };
+    let help_prefix = (!flag.starts_with("argument ") && flag != "standard input")
+        .then(|| help_prefix(&flag, language));
+    match value.kind {
+        ValueKind::Literal | ValueKind::Mixed => {
+            let Some(range) = common::secret_range(&value, spec.format) else {
+                return;
+            };
+            if !value.is_static_range(range.clone()) {
+                return;
+            }
+            let text = &value.text[range.clone()];
+            let Some(confidence) = common::credential_confidence(text) else {
+                return;
+            };
+            out.push(
+                Draft {
+                    meta,
+                    language,
+                    value: &value,
+                    range,
+                    confidence,
+                    message: format!("{} {position}", capitalize(&spec.what)),
+                    what: spec.what.clone(),
+                    tool: Some(tool.name.clone()),
+                    flag: Some(flag.clone()),
+                    env_var,
+                    revoke: tool.revoke.clone(),
+                    statement_start: cmd.statement_span.start,
+                    scope: cmd.scope.clone(),
+                    help_prefix,
+                    secondary: Vec::new(),
+                    applicability: if value.quoting == crate::model::Quoting::HereSingle {
+                        Applicability::DisplayOnly
+                    } else {
+                        Applicability::Safe
+                    },
+                }
+                .finish(),
+            );
+        }
+        ValueKind::Dynamic => {
+            let Some(assignment) = cx.flow.resolve(cx.script, &value) else {
+                return;
+            };
+            let assigned = &assignment.value;
+            let Some(range) = common::secret_range(assigned, spec.format) else {
+                return;
+            };
+            let text = &assigned.text[range.clone()];
+            let Some(confidence) = common::credential_confidence(text) else {
+                return;
+            };
+            let var = &assignment.target;
+            out.push(
+                Draft {
+                    meta,
+                    language,
+                    value: assigned,
+                    range,
+                    confidence,
+                    message: format!(
+                        "{} assigned to `{}` and {position}",
+                        capitalize(&spec.what),
+                        display_var(var, language)
+                    ),
+                    what: spec.what.clone(),
+                    tool: Some(tool.name.clone()),
+                    flag: Some(flag.clone()),
+                    env_var,
+                    revoke: tool.revoke.clone(),
+                    statement_start: assignment.statement_span.start,
+                    scope: assignment.scope_span.clone(),
+                    help_prefix: Some(format!("{} = ", display_var(var, language))),
+                    secondary: vec![Label {
+                        span: value.span.clone(),
+                        message: format!("used here by `{}`", tool.name),
+                    }],
+                    applicability: Applicability::Safe,
+                }
+                .finish(),
+            );
+        }
+    }
+}
+
+fn display_var(var: &str, language: Language) -> String {
+    match language {
+        Language::PowerShell => format!("${var}"),
+        Language::Shell => var.to_owned(),
+    }
+}
+
+fn help_prefix(flag: &str, language: Language) -> String {
+    if flag.ends_with('=') || flag.ends_with(':') {
+        flag.to_owned()
+    } else if flag.starts_with('/') && language == Language::PowerShell {
+        format!("{flag}:")
+    } else {
+        format!("{flag} ")
+    }
+}
+
+/// The variable the fix should read: a `when` condition's, else the entry's.
+fn env_for(spec: &SecretArg, bound: &Bound) -> String {
+    for cond in &spec.when {
+        if let Some(v) = bound.flag_value(&cond.flags)
+            && v.text == cond.equals
+        {
+            return cond.env.clone();
+        }
+    }
+    spec.env.clone()
+}
+
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
