@@ -322,7 +322,8 @@ fn walk(root: &Path, no_ignore: bool, jobs: &mut Vec<Job>) {
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return ignore::WalkState::Continue;
             }
-            let path = entry.path();
+            // `./x.sh` reads better as `x.sh`, as the user would write it.
+            let path = entry.path().strip_prefix("./").unwrap_or(entry.path());
             let language = source::language_from_extension(path);
             let candidate = language.is_some() || path.extension().is_none();
             if candidate && let Ok(mut jobs) = found.lock() {

@@ -284,7 +284,8 @@ pub struct Draft<'a> {
     pub value: &'a Value,
     pub range: std::ops::Range<usize>,
     pub confidence: Confidence,
-    pub message: String,
+    /// Where the credential goes, after its name: "passed to `twine upload --password`".
+    pub position: String,
     pub what: String,
     pub tool: Option<String>,
     pub flag: Option<String>,
@@ -313,6 +314,7 @@ impl Draft<'_> {
             .as_ref()
             .map(|t| t.kind.to_owned())
             .unwrap_or(self.what.clone());
+        let message = format!("{} {}", capitalize(&what), self.position);
         let reference = env_reference(self.language, &self.env_var);
         let help = match &self.help_prefix {
             Some(prefix) => format!(
@@ -353,7 +355,7 @@ impl Draft<'_> {
             name: self.meta.name,
             severity: self.meta.severity,
             confidence,
-            message: self.message,
+            message,
             span,
             label: format!("hardcoded {what}"),
             secondary: self.secondary,
@@ -376,4 +378,12 @@ pub fn credential_confidence(text: &str) -> Option<Confidence> {
         return None;
     }
     secret::literal_confidence(text)
+}
+
+pub fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
 }

@@ -216,7 +216,7 @@ fn report(
                     value: &value,
                     range,
                     confidence,
-                    message: format!("{} {position}", capitalize(&spec.what)),
+                    position,
                     what: spec.what.clone(),
                     tool: Some(tool.name.clone()),
                     flag: Some(flag.clone()),
@@ -255,11 +255,7 @@ fn report(
                     value: assigned,
                     range,
                     confidence,
-                    message: format!(
-                        "{} assigned to `{}` and {position}",
-                        capitalize(&spec.what),
-                        display_var(var, language)
-                    ),
+                    position: format!("assigned to `{}` and {position}", display_var(var, language)),
                     what: spec.what.clone(),
                     tool: Some(tool.name.clone()),
                     flag: Some(flag.clone()),
@@ -309,10 +305,3 @@ fn env_for(spec: &SecretArg, bound: &Bound) -> String {
     spec.env.clone()
 }
 
-pub fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
