@@ -32,6 +32,10 @@ pub struct Tool {
     /// Leading positional words that select the subcommand; `a|b` gives alternatives.
     #[serde(default)]
     pub subcommands: Vec<String>,
+    /// Positionals that may come before the subcommand words and are skipped (globs), e.g.
+    /// the `\\server` of `sc.exe \\server config …`.
+    #[serde(default)]
+    pub skip: Vec<String>,
     /// Non-secret flags that take a value (so their value is not counted as a positional).
     #[serde(default)]
     pub value_flags: Vec<String>,
@@ -444,7 +448,7 @@ fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
         if hit {
             next += 1;
             end = i + 1;
-        } else if !maybe_values[i] {
+        } else if !maybe_values[i] && !tool.skip.iter().any(|g| glob_match(g, &v.text)) {
             break;
         }
     }
