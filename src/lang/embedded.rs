@@ -15,7 +15,9 @@ fn embedded_source(cmd: &Command, text: &str) -> Option<(Language, usize, usize)
         "bash" | "sh" | "dash" | "zsh" | "ksh" | "ash" => {
             (Language::Shell, flag_value(cmd, &["-c"])?)
         }
-        "cmd" => (Language::Shell, windows_command(cmd)?),
+        // cmd.exe lines are closer to PowerShell's native-command syntax than to bash's:
+        // backslashes are path separators, not escapes.
+        "cmd" => (Language::PowerShell, windows_command(cmd)?),
         "pwsh" | "powershell" => (
             Language::PowerShell,
             flag_value(cmd, &["-c", "-command", "-Command", "-C"])?,
