@@ -57,6 +57,7 @@ pub fn is_placeholder(value: &str) -> bool {
         "-here",
         "example",
         "dummy",
+        "fake",
         "redacted",
         "notasecret",
         "not-a-secret",
@@ -154,6 +155,100 @@ pub fn looks_like_path(value: &str) -> bool {
         || v.as_bytes().get(1..3) == Some(b":\\")
         || v.starts_with("\\\\");
     rooted && !v.contains(char::is_whitespace)
+}
+
+/// Words that make up dummy passwords in tests and examples.
+const DUMMY_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "plain",
+    "text",
+    "test",
+    "testing",
+    "tests",
+    "wrong",
+    "bad",
+    "invalid",
+    "dummy",
+    "fake",
+    "example",
+    "sample",
+    "my",
+    "your",
+    "some",
+    "new",
+    "old",
+    "the",
+    "a",
+    "user",
+    "admin",
+    "root",
+    "value",
+    "string",
+    "foo",
+    "bar",
+    "baz",
+    "abc",
+    "xyz",
+    "hunter",
+    "letmein",
+    "welcome",
+    "default",
+    "demo",
+    "local",
+    "dev",
+    "guest",
+    "mock",
+    "stub",
+    "fixture",
+    "temp",
+    "tmp",
+    "hello",
+    "world",
+    "qwerty",
+    "another",
+    "other",
+    "different",
+    "correct",
+    "good",
+    "strong",
+    "weak",
+    "super",
+    "top",
+];
+
+/// A value spelled only from dummy words, digits and punctuation: `testpassword`,
+/// `PlainTextPassword`, `Secret123!`, `wrongpass`. Tests and examples use these; a real
+/// credential is not one.
+pub fn is_dummy_phrase(value: &str) -> bool {
+    let letters: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if letters.is_empty() || value.chars().any(|c| !c.is_ascii()) {
+        return false;
+    }
+    // Word break by dynamic programming over the dummy vocabulary.
+    let n = letters.len();
+    let mut ok = vec![false; n + 1];
+    ok[0] = true;
+    for i in 0..n {
+        if !ok[i] {
+            continue;
+        }
+        for w in DUMMY_WORDS {
+            if letters[i..].starts_with(w) {
+                ok[i + w.len()] = true;
+            }
+        }
+    }
+    ok[n]
 }
 
 /// Values that mean "prompt" or "read elsewhere" in a credential position.
@@ -738,11 +833,13 @@ pub fn literal_confidence(value: &str) -> Option<Confidence> {
     if let Some(t) = whole_token(value) {
         return Some(t.confidence());
     }
-    if is_trivial_dummy(value) {
+    if is_trivial_dummy(value) || is_dummy_phrase(value) {
         return Some(Confidence::LOW);
     }
-    if value.chars().count() < 4 || (value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit()))
-    {
+    // Very short values and small numbers are prompts, ports and test fixtures' PINs.
+    let short = value.chars().count() < 6;
+    let small_number = value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit());
+    if short || small_number {
         return Some(Confidence::LOW);
     }
     Some(Confidence::HIGH)
@@ -783,6 +880,29 @@ mod tests {
             "hunter2x",
         ] {
             assert!(!is_placeholder(s), "{s} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn dummy_phrases() {
+        for d in [
+            "testpassword",
+            "PlainTextPassword",
+            "Secret123!",
+            "wrongpass",
+            "Password12!",
+            "fake token",
+        ] {
+            assert!(is_dummy_phrase(d) || is_placeholder(d), "{d}");
+        }
+        for real in [
+            "Mustang93",
+            "1lovey0u49#",
+            "Xy9#kLmP2qRs",
+            "O@KNNt-I__CQb+iNgG1e",
+            "hunter2x7Q",
+        ] {
+            assert!(!is_dummy_phrase(real), "{real}");
         }
     }
 
