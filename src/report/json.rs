@@ -20,6 +20,22 @@ struct Document {
     findings: Vec<JsonFinding>,
     errors: Vec<JsonError>,
     summary: Summary,
+    /// Present only with `check --baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    /// Entries that matched no finding (fixed, or the file moved).
+    stale: Vec<JsonStale>,
+}
+
+#[derive(Serialize)]
+struct JsonStale {
+    path: String,
+    code: String,
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -109,6 +125,16 @@ pub(super) fn render(
         findings,
         errors,
         summary: Summary::of(results, ctx),
+        baseline: ctx.stale_baseline.as_ref().map(|stale| JsonBaseline {
+            stale: stale
+                .iter()
+                .map(|e| JsonStale {
+                    path: e.path.clone(),
+                    code: e.code.clone(),
+                    fingerprint: e.fingerprint.clone(),
+                })
+                .collect(),
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)

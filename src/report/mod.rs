@@ -60,6 +60,8 @@ pub struct ReportContext {
     /// Number of files scanned, clean ones included, when `results` holds only files with
     /// something to report; `None` means `results.len()`.
     pub files_scanned: Option<usize>,
+    /// Baseline entries that matched no finding, when a baseline was used (JSON reports them).
+    pub stale_baseline: Option<Vec<crate::baseline::Entry>>,
 }
 
 impl ReportContext {
@@ -71,6 +73,7 @@ impl ReportContext {
             tool_version: env!("CARGO_PKG_VERSION"),
             show_fixes: false,
             files_scanned: None,
+            stale_baseline: None,
         }
     }
 }
@@ -256,7 +259,7 @@ pub(crate) fn slash_path(path: &Path) -> String {
 }
 
 /// The path with `/` separators and without `.` components, for hashing.
-fn normalized_path(path: &Path) -> String {
+pub fn normalized_path(path: &Path) -> String {
     let parts: Vec<String> = path
         .components()
         .filter(|c| !matches!(c, Component::CurDir))
@@ -479,6 +482,7 @@ pub(crate) mod test_support {
             tool_version: "0.1.0",
             show_fixes: false,
             files_scanned: Some(4),
+            stale_baseline: None,
         }
     }
 
