@@ -527,6 +527,62 @@ env = "ACME_API_KEY"
         assert!(e.contains("`commands` is empty"), "{e}");
     }
 
+    /// The keys serde accepts, read from its "unknown field" message.
+    fn accepted_keys(text: &str) -> Vec<String> {
+        let e = err(text);
+        let list = e
+            .split("expected one of ")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap();
+        let mut keys: Vec<String> = list
+            .split(", ")
+            .map(|k| {
+                k.trim_matches(|c| c == '`' || c == ' ')
+                    .trim_start_matches("or `")
+                    .to_owned()
+            })
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    /// `docs/credlint.schema.json` lists exactly the keys the parser accepts.
+    #[test]
+    fn json_schema_matches_the_parser() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../docs/credlint.schema.json")).unwrap();
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            k.sort();
+            k
+        };
+        assert_eq!(accepted_keys("zzz = 1\n"), keys(&schema));
+        assert_eq!(
+            accepted_keys("[allow]\nzzz = 1\n"),
+            keys(&schema["properties"]["allow"])
+        );
+        assert_eq!(
+            accepted_keys("[fix]\nzzz = 1\n"),
+            keys(&schema["properties"]["fix"])
+        );
+        assert_eq!(
+            accepted_keys("[[tool]]\nzzz = 1\n"),
+            keys(&schema["$defs"]["tool"])
+        );
+        assert_eq!(
+            accepted_keys("[[tool]]\nname = \"x\"\ncommands = [\"x\"]\n[[tool.secret]]\nzzz = 1\n"),
+            keys(&schema["$defs"]["secret"])
+        );
+    }
+
     #[test]
     fn discovery_walks_up() {
         let dir = tempfile::tempdir().unwrap();
