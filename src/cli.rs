@@ -48,6 +48,13 @@ pub enum Command {
         /// Rule code (CL001) or name (secret-in-argument).
         rule: String,
     },
+    /// Print the Script model of a file (for debugging rules and grammars).
+    #[command(hide = true)]
+    Dump {
+        path: PathBuf,
+        #[arg(long, value_enum)]
+        language: Option<LanguageArg>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -219,6 +226,23 @@ fn run(cli: Cli) -> Result<i32> {
             }
             None => bail!("no rule `{rule}` (see `credlint rules`)"),
         },
+        Command::Dump { path, language } => {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let language = language
+                .map(|l| match l {
+                    LanguageArg::Powershell => Language::PowerShell,
+                    LanguageArg::Shell => Language::Shell,
+                })
+                .or_else(|| source::detect_language(&path, &bytes))
+                .context("cannot tell the language; pass --language")?;
+            let source = SourceFile::decode(&path, language, &bytes)?;
+            let script =
+                crate::lang::parse(language, &source.text, crate::lang::DEFAULT_PARSE_BUDGET)?;
+            // The model holds the file's literal text; this is a developer tool for one's own files.
+            writeln!(std::io::stdout().lock(), "{script:#?}")?;
+            Ok(0)
+        }
     }
 }
 

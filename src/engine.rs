@@ -188,6 +188,7 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
             rename_env_var(f, &settings.env_names);
         }
     }
+    distinct_env_names(&mut findings);
     if settings.inline_suppressions {
         let cl900 = rules::unused_suppression::meta();
         crate::suppress::apply(
@@ -240,4 +241,68 @@ fn rename_env_var(f: &mut Finding, names: &HashMap<String, String>) {
         }
     }
     f.env_var = Some(new.clone());
+}
+
+/// Gives distinct secrets distinct variable names: one file may pass two different passwords
+/// to `docker login`, and a fix must not merge them into one `DOCKER_PASSWORD`. The same
+/// secret keeps one name wherever it appears.
+fn distinct_env_names(findings: &mut [Finding]) {
+    let mut taken: Vec<(String, String)> = Vec::new(); // (name, secret)
+    for f in findings.iter_mut() {
+        let Some(base) = f.env_var.clone() else {
+            continue;
+        };
+        let secret = f.secret.expose().to_owned();
+        if let Some((name, _)) = taken
+            .iter()
+            .find(|(n, s)| *s == secret && n.starts_with(&base))
+        {
+            let name = name.clone();
+            rename_env(f, &base, &name);
+            continue;
+        }
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.iter().any(|(t, _)| *t == name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        if name != base {
+            rename_env(f, &base, &name);
+        }
+        taken.push((name, secret));
+    }
+}
+
+fn rename_env(f: &mut Finding, old: &str, new: &str) {
+    let swap = |text: &str| replace_word(text, old, new);
+    f.env_var = Some(new.to_owned());
+    f.help = f.help.as_deref().map(swap);
+    if let Some(fix) = &mut f.fix {
+        fix.description = swap(&fix.description);
+        for e in &mut fix.edits {
+            e.replacement = swap(&e.replacement);
+        }
+        for g in &mut fix.guards {
+            if g.variable == old {
+                g.variable = new.to_owned();
+            }
+        }
+    }
+}
+
+/// Replaces `old` where it stands as a whole identifier.
+fn replace_word(text: &str, old: &str, new: &str) -> String {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(old) {
+        let before_ok = !rest[..pos].chars().next_back().is_some_and(is_ident);
+        let after_ok = !rest[pos + old.len()..].chars().next().is_some_and(is_ident);
+        out.push_str(&rest[..pos]);
+        out.push_str(if before_ok && after_ok { new } else { old });
+        rest = &rest[pos + old.len()..];
+    }
+    out.push_str(rest);
+    out
 }

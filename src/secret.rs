@@ -728,7 +728,8 @@ pub fn literal_confidence(value: &str) -> Option<Confidence> {
     if is_trivial_dummy(value) {
         return Some(Confidence::LOW);
     }
-    if value.chars().count() < 4 {
+    if value.chars().count() < 4 || (value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit()))
+    {
         return Some(Confidence::LOW);
     }
     Some(Confidence::HIGH)

@@ -94,7 +94,8 @@ fn parse_body(body: &str) -> Parsed {
         rest = &r[end + 1..];
     }
     let rest = rest.trim();
-    if rest.is_empty() {
+    // Another comment may follow on the same line (`# credlint: ignore # why`).
+    if rest.is_empty() || rest.starts_with('#') {
         return Parsed::Ok {
             file,
             codes,
@@ -393,6 +394,7 @@ mod tests {
             Ok((true, vec!["CL002".into()], None))
         );
         assert_eq!(p("# just a comment"), Err("none".into()));
+        assert_eq!(p("# credlint: ignore # note"), Ok((false, vec![], None)));
         assert!(p("# credlint: ignroe").is_err());
         assert!(p("# credlint: ignore[CL001").is_err());
         assert!(p("# credlint: ignore because").is_err());

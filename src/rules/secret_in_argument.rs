@@ -197,86 +197,93 @@ fn report(
     };
     let help_prefix = (!flag.starts_with("argument ") && flag != "standard input")
         .then(|| help_prefix(&flag, language));
-    match value.kind {
-        ValueKind::Literal | ValueKind::Mixed => {
-            let Some(range) = common::secret_range(&value, spec.format) else {
-                return;
-            };
-            if !value.is_static_range(range.clone()) {
-                return;
+    let Some(range) = common::secret_range(&value, spec.format).or_else(|| {
+        // A variable holding the whole `user:pass` or header: resolve it first.
+        (value.kind == ValueKind::Dynamic).then_some(0..value.text.len())
+    }) else {
+        return;
+    };
+    if value.is_static_range(range.clone()) {
+        let text = &value.text[range.clone()];
+        let Some(confidence) = common::credential_confidence(text) else {
+            return;
+        };
+        out.push(
+            Draft {
+                meta,
+                language,
+                value: &value,
+                range,
+                confidence,
+                position,
+                what: spec.what.clone(),
+                tool: Some(tool.name.clone()),
+                flag: Some(flag.clone()),
+                env_var,
+                revoke: tool.revoke.clone(),
+                statement_start: cmd.statement_span.start,
+                scope: cmd.scope.clone(),
+                help_prefix,
+                secondary: Vec::new(),
+                applicability: if value.quoting == crate::model::Quoting::HereSingle {
+                    Applicability::DisplayOnly
+                } else {
+                    Applicability::Safe
+                },
             }
-            let text = &value.text[range.clone()];
-            let Some(confidence) = common::credential_confidence(text) else {
-                return;
-            };
-            out.push(
-                Draft {
-                    meta,
-                    language,
-                    value: &value,
-                    range,
-                    confidence,
-                    position,
-                    what: spec.what.clone(),
-                    tool: Some(tool.name.clone()),
-                    flag: Some(flag.clone()),
-                    env_var,
-                    revoke: tool.revoke.clone(),
-                    statement_start: cmd.statement_span.start,
-                    scope: cmd.scope.clone(),
-                    help_prefix,
-                    secondary: Vec::new(),
-                    applicability: if value.quoting == crate::model::Quoting::HereSingle {
-                        Applicability::DisplayOnly
-                    } else {
-                        Applicability::Safe
-                    },
-                }
-                .finish(),
-            );
-        }
-        ValueKind::Dynamic => {
-            let Some(assignment) = cx.flow.resolve(cx.script, &value) else {
-                return;
-            };
-            let assigned = &assignment.value;
-            let Some(range) = common::secret_range(assigned, spec.format) else {
-                return;
-            };
-            let text = &assigned.text[range.clone()];
-            let Some(confidence) = common::credential_confidence(text) else {
-                return;
-            };
-            let var = &assignment.target;
-            out.push(
-                Draft {
-                    meta,
-                    language,
-                    value: assigned,
-                    range,
-                    confidence,
-                    position: format!(
-                        "assigned to `{}` and {position}",
-                        display_var(var, language)
-                    ),
-                    what: spec.what.clone(),
-                    tool: Some(tool.name.clone()),
-                    flag: Some(flag.clone()),
-                    env_var,
-                    revoke: tool.revoke.clone(),
-                    statement_start: assignment.statement_span.start,
-                    scope: assignment.scope_span.clone(),
-                    help_prefix: Some(format!("{} = ", display_var(var, language))),
-                    secondary: vec![Label {
-                        span: value.span.clone(),
-                        message: format!("used here by `{}`", tool.name),
-                    }],
-                    applicability: Applicability::Safe,
-                }
-                .finish(),
-            );
-        }
+            .finish(),
+        );
+        return;
     }
+    // The credential is a variable: report the literal it was assigned, if any.
+    let Some(part) = common::Flow::part_covering(&value, &range) else {
+        return;
+    };
+    let Some(assignment) = cx.flow.resolve_part(cx.script, part) else {
+        return;
+    };
+    let assigned = &assignment.value;
+    let whole_value = range.start == 0 && range.end == value.text.len();
+    let format = if whole_value {
+        spec.format
+    } else {
+        catalog::ValueFormat::Plain
+    };
+    let Some(range) = common::secret_range(assigned, format) else {
+        return;
+    };
+    let text = &assigned.text[range.clone()];
+    let Some(confidence) = common::credential_confidence(text) else {
+        return;
+    };
+    let var = &assignment.target;
+    out.push(
+        Draft {
+            meta,
+            language,
+            value: assigned,
+            range,
+            confidence,
+            position: format!(
+                "assigned to `{}` and {position}",
+                display_var(var, language)
+            ),
+            what: spec.what.clone(),
+            tool: Some(tool.name.clone()),
+            flag: Some(flag.clone()),
+            env_var,
+            revoke: tool.revoke.clone(),
+            statement_start: assignment.statement_span.start,
+            scope: assignment.scope_span.clone(),
+            help_prefix: Some(format!("{} = ", display_var(var, language))),
+            secondary: vec![Label {
+                span: part.span.clone(),
+                message: format!("used here by `{}`", tool.name),
+            }],
+            applicability: Applicability::Safe,
+        }
+        .finish(),
+    );
 }
 
 fn display_var(var: &str, language: Language) -> String {
