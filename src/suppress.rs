@@ -275,11 +275,15 @@ pub fn apply(
         }
     }
     for m in malformed {
-        findings.push(cl900(
+        let mut f = cl900(
             meta,
             m.span,
             format!("malformed suppression: {}", m.problem),
-        ));
+        );
+        f.help = Some(
+            "write `# credlint: ignore[CL001] -- reason` after the code or on the line before it, or `# credlint: ignore-file` at the top of the file".into(),
+        );
+        findings.push(f);
     }
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))

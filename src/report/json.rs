@@ -290,7 +290,7 @@ mod tests {
         assert_eq!(
             doc["summary"],
             json!({
-                "files_scanned": 4, "files_with_findings": 2, "findings": 2, "fixable": 1,
+                "files_scanned": 4, "files_with_findings": 2, "unused_suppressions": 0, "findings": 2, "fixable": 1,
                 "unsafe_fixable": 1, "files_with_errors": 1, "file_notes": 1,
             })
         );
