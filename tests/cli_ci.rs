@@ -432,3 +432,29 @@ fn exit_codes_worst_wins_and_progress_stays_off_without_a_terminal() {
     assert_eq!(o.status.code(), Some(0));
     assert!(!stderr(&o).contains('\r'), "{:?}", stderr(&o));
 }
+
+#[test]
+fn config_select_and_fix_indent() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "credlint.toml",
+        "select = [\"plaintext-securestring\"]\n[fix]\nindent = \"  \"\n",
+    );
+    write(root, "a.sh", docker(PASSWORD));
+    let o = credlint(root, &["check", "a.sh"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "CL001 is not selected: {}",
+        stdout(&o)
+    );
+    // --select on the command line replaces the file's selection.
+    let o = credlint(root, &["check", "--select", "CL001", "--fix", "a.sh"]);
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(root.join("a.sh")).unwrap(),
+        "if [ -z \"${DOCKER_PASSWORD:-}\" ]; then\n  echo \"ERROR: DOCKER_PASSWORD environment variable not set\" >&2\n  exit 1\nfi\n\ndocker login -u ci -p \"$DOCKER_PASSWORD\" registry.example.test\n"
+    );
+}
