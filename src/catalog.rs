@@ -79,6 +79,11 @@ pub enum ValueFormat {
     KeyValue,
     /// `key=secret` with any key except ones that name non-secrets (kubectl `--from-literal`).
     AnyKeyValue,
+    /// Comma-separated `key=value` options, the secret under a credential-named key
+    /// (`mount -o username=u,password=secret`).
+    OptionList,
+    /// `user/secret@database` (sqlplus).
+    SlashPass,
 }
 
 /// One place where a tool takes a credential.
@@ -331,6 +336,8 @@ pub struct Bound {
     pub matched: bool,
     /// Positionals after the subcommand words (what `positional = N` counts).
     pub rest: Vec<Value>,
+    /// The subcommand words as written (`upload`, `repo add`).
+    pub subcommand: Vec<String>,
     /// Splatted variables (`@params`).
     pub splats: Vec<String>,
 }
@@ -444,6 +451,7 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
 fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
     let mut next = 0;
     let mut end = 0;
+    let mut words = Vec::new();
     for (i, v) in bound.positionals.iter().enumerate() {
         let Some(want) = tool.subcommands.get(next) else {
             break;
@@ -453,6 +461,7 @@ fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
         if hit {
             next += 1;
             end = i + 1;
+            words.push(v.text.clone());
         } else if !maybe_values[i] && !tool.skip.iter().any(|g| glob_match(g, &v.text)) {
             break;
         }
@@ -460,6 +469,7 @@ fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
     bound.matched = next == tool.subcommands.len();
     if bound.matched {
         bound.rest = bound.positionals[end..].to_vec();
+        bound.subcommand = words;
     }
 }
 

@@ -143,6 +143,19 @@ pub fn is_trivial_dummy(value: &str) -> bool {
     DUMMIES.contains(&lower.as_str())
 }
 
+/// A literal that names a file rather than holding a secret (`/etc/cifs-creds`,
+/// `~/.secrets/token`, `C:\keys\app.pfx`): credential positions sometimes take a path.
+pub fn looks_like_path(value: &str) -> bool {
+    let v = value.trim();
+    let rooted = v.starts_with('/') && v[1..].contains('/')
+        || v.starts_with("~/")
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || v.as_bytes().get(1..3) == Some(b":\\")
+        || v.starts_with("\\\\");
+    rooted && !v.contains(char::is_whitespace)
+}
+
 /// Values that mean "prompt" or "read elsewhere" in a credential position.
 pub fn is_prompt_marker(value: &str) -> bool {
     matches!(value, "*" | "-" | "")
@@ -719,7 +732,7 @@ pub fn entropy(s: &str) -> f64 {
 
 /// How likely a literal in a credential position is a real secret.
 pub fn literal_confidence(value: &str) -> Option<Confidence> {
-    if is_placeholder(value) {
+    if is_placeholder(value) || looks_like_path(value) {
         return None;
     }
     if let Some(t) = whole_token(value) {

@@ -18,6 +18,19 @@ pub fn base_name(raw: &str) -> String {
     lower
 }
 
+/// The program as a person names it: path and `.exe` stripped, case kept
+/// (`C:\Tools\NuGet.exe` → `NuGet`, `ConvertTo-SecureString`).
+pub fn display_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let lower = base.to_ascii_lowercase();
+    for ext in [".exe", ".cmd", ".bat", ".com"] {
+        if lower.ends_with(ext) && base.len() > ext.len() {
+            return base[..base.len() - ext.len()].to_owned();
+        }
+    }
+    base.to_owned()
+}
+
 fn powershell_alias(name: &str) -> Option<&'static str> {
     Some(match name {
         "iwr" => "invoke-webrequest",

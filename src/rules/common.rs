@@ -114,10 +114,36 @@ pub fn secret_range(value: &Value, format: ValueFormat) -> Option<std::ops::Rang
             } else {
                 !is_non_secret_key(key)
             };
-            if !key_ok {
+            if key_ok {
+                eq + 1..text.len()
+            } else if key.to_ascii_lowercase().ends_with("header") {
+                // `git -c http.extraheader="Authorization: Basic …"`.
+                let r = header_secret(&text[eq + 1..])?;
+                eq + 1 + r.start..eq + 1 + r.end
+            } else {
                 return None;
             }
-            eq + 1..text.len()
+        }
+        ValueFormat::OptionList => {
+            let mut offset = 0;
+            let mut found = None;
+            for item in text.split(',') {
+                if let Some((key, _)) = item.split_once('=')
+                    && secret::is_credential_name(key)
+                {
+                    found = Some(offset + key.len() + 1..offset + item.len());
+                }
+                offset += item.len() + 1;
+            }
+            found?
+        }
+        ValueFormat::SlashPass => {
+            let slash = text.find('/')?;
+            let end = text[slash..].find('@').map_or(text.len(), |i| slash + i);
+            if text[..slash].contains(':') || text[..slash].is_empty() {
+                return None;
+            }
+            slash + 1..end
         }
     };
     (!range.is_empty()).then_some(range)
