@@ -213,6 +213,11 @@ impl Catalog {
         Catalog::from_tools(tools)
     }
 
+    /// Every tool, built-in entries first.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
     /// Every command name in the catalog (prefilter triggers).
     pub fn command_names(&self) -> impl Iterator<Item = &str> {
         self.by_command.keys().map(String::as_str)

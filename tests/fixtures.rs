@@ -120,7 +120,7 @@ fn fixtures_fire_exactly_where_expected() {
         let rendered = String::from_utf8(rendered).unwrap();
         for f in &findings {
             assert!(
-                !rendered.contains(f.secret.expose()),
+                f.secret.expose().is_empty() || !rendered.contains(f.secret.expose()),
                 "{}: secret printed",
                 path.display()
             );
