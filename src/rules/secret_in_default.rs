@@ -3,7 +3,9 @@
 use crate::finding::{Applicability, Edit, Finding, Fix, GuardRequest, RuleMeta, Severity};
 use crate::model::{Language, PartKind, Quoting};
 use crate::rules::common::{self, Draft};
-use crate::rules::secret_in_env_assignment::{NATIVE_CREDENTIAL_VARIABLES, what_from_name};
+use crate::rules::secret_in_env_assignment::{
+    NATIVE_CREDENTIAL_VARIABLES, is_setting_word, what_from_name,
+};
 use crate::rules::{Context, Rule};
 use crate::secret;
 
@@ -87,10 +89,37 @@ fn default_confidence(name: Option<&str>, text: &str) -> Option<crate::finding::
     if token.is_none() && !name.is_some_and(credential_variable) {
         return None;
     }
-    if token.is_none() && common::looks_like_path(text) {
+    if token.is_none() && (common::looks_like_path(text) || is_setting_word(text)) {
         return None;
     }
     common::credential_confidence(text)
+}
+
+/// `Credential`, `Creds`, `SqlCredential`: the name says "credential object", not "password".
+fn credential_object_name(name: &str) -> bool {
+    let words = secret::name_words(name);
+    words
+        .iter()
+        .any(|w| matches!(w.as_str(), "cred" | "creds" | "credential" | "credentials"))
+        && !words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "password" | "passwd" | "pwd" | "pass" | "secret" | "token" | "key"
+            )
+        })
+}
+
+/// `DOMAIN\user` or `user@domain.tld`.
+fn is_account_name(text: &str) -> bool {
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    match text.split_once(['\\', '@']) {
+        Some((a, b)) => ok(a) && ok(b),
+        None => false,
+    }
 }
 
 fn parameter_defaults(cx: &Context, out: &mut Vec<Finding>) {
@@ -107,6 +136,13 @@ fn parameter_defaults(cx: &Context, out: &mut Vec<Finding>) {
                 "switch" | "bool" | "int" | "int32" | "int64" | "long" | "double" | "datetime"
             )
         }) {
+            continue;
+        }
+        // A `[PSCredential]` or a credential-named parameter defaults to an account name
+        // (`'CONTOSO\svc-deploy'`, `'svc@contoso.com'`), not a password.
+        if p.types.iter().any(|t| t.ends_with("pscredential"))
+            || (credential_object_name(&p.name) && is_account_name(text))
+        {
             continue;
         }
         let Some(confidence) = default_confidence(Some(&p.name), text) else {
@@ -281,6 +317,15 @@ mod tests {
             fixed,
             "#!/bin/sh\nif [ -z \"${GEO_API_KEY:-}\" ]; then\n\techo \"ERROR: GEO_API_KEY environment variable not set\" >&2\n\texit 1\nfi\n\nKEY=${GEO_API_KEY}\nREGION=${REGION:-eu-west-1}\necho \"$KEY\"\n"
         );
+    }
+
+    #[test]
+    fn account_names_and_settings_are_not_secrets() {
+        let text = "function Connect-It {\n    param([pscredential]$Credential = 'CONTOSO\\svc-deploy', [string]$Auth = 'Negotiate')\n    $Auth\n}\n";
+        let (codes, _) = run(Language::PowerShell, text, false);
+        assert!(codes.is_empty(), "{codes:?}");
+        assert!(super::is_account_name("svc@contoso.example"));
+        assert!(!super::is_account_name("Kq7v@R2x!Lp9"));
     }
 
     #[test]

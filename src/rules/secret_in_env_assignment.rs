@@ -167,7 +167,7 @@ fn report(cx: &Context, site: &Site, out: &mut Vec<Finding>) {
     if token.is_none() && !is_env_credential(cx, site.target) {
         return;
     }
-    if token.is_none() && common::looks_like_path(text) {
+    if token.is_none() && (common::looks_like_path(text) || is_setting_word(text)) {
         return;
     }
     let Some(confidence) = common::credential_confidence(text) else {
@@ -252,6 +252,35 @@ pub fn is_env_credential(cx: &Context, name: &str) -> bool {
                 .iter()
                 .any(|s| s.native_env && s.env == upper && !upper.ends_with("_ID"))
         })
+}
+
+/// Words that configure how to authenticate rather than hold a credential:
+/// `AUTH=basic`, `$Auth = 'Negotiate'`.
+pub fn is_setting_word(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "basic"
+            | "bearer"
+            | "digest"
+            | "negotiate"
+            | "kerberos"
+            | "ntlm"
+            | "oauth"
+            | "oauth2"
+            | "credssp"
+            | "anonymous"
+            | "default"
+            | "disabled"
+            | "enabled"
+            | "required"
+            | "optional"
+            | "token"
+            | "password"
+            | "interactive"
+            | "prompt"
+            | "env"
+            | "file"
+    )
 }
 
 /// What the variable holds, for the message.
