@@ -2,8 +2,12 @@
 //! Adding a rule touches its file, one line of [`REGISTRY`] and its fixtures.
 
 pub mod common;
+pub mod plaintext_credential_object;
 pub mod plaintext_securestring;
 pub mod secret_in_argument;
+pub mod secret_in_config_write;
+pub mod secret_in_hashtable;
+pub mod secret_in_header;
 
 use crate::catalog::Catalog;
 use crate::finding::{Finding, RuleMeta};
@@ -27,6 +31,10 @@ pub trait Rule: Sync + Send {
 pub static REGISTRY: &[&dyn Rule] = &[
     &secret_in_argument::SecretInArgument,
     &plaintext_securestring::PlaintextSecureString,
+    &secret_in_header::SecretInHeader,
+    &plaintext_credential_object::PlaintextCredentialObject,
+    &secret_in_hashtable::SecretInHashtable,
+    &secret_in_config_write::SecretInConfigWrite,
 ];
 
 /// All rules' metadata (for reporters and `credlint rules`).
