@@ -566,7 +566,7 @@ pub fn report_assignment(
             value: assigned,
             range,
             confidence,
-            position: format!("assigned to `{var}` and used {}", site.position),
+            position: format!("assigned to `{var}` and {}", site.position),
             what: site.what,
             tool: site.tool,
             flag: site.flag,
@@ -618,4 +618,27 @@ pub fn test_findings(language: Language, text: &str) -> Vec<(String, String)> {
         .into_iter()
         .map(|f| (f.code.to_owned(), f.secret.expose().to_owned()))
         .collect()
+}
+
+/// Like [`env_name_from`], keeping brand names whole: `NuGetApiKey` → `NUGET_API_KEY`,
+/// `GitHubToken` → `GITHUB_TOKEN` (not `NU_GET_…`, `GIT_HUB_…`).
+pub fn env_name_for_key(name: &str) -> String {
+    let mut s = name.to_owned();
+    for brand in [
+        "NuGet", "GitHub", "GitLab", "OAuth", "DevOps", "PyPI", "MySql", "MySQL",
+    ] {
+        let flat: String = brand
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        s = s.replace(brand, &flat);
+    }
+    env_name_from(&s)
 }

@@ -80,8 +80,14 @@ impl Rule for PlaintextCredentialObject {
             }) else {
                 continue;
             };
+            let var_name = inv.target.strip_prefix('$').unwrap_or("");
+            let env = if secret::is_credential_name(var_name) {
+                env_for(var_name)
+            } else {
+                env_for(&append.target[1..])
+            };
             let site = site(
-                env_for(&append.target[1..]),
+                env,
                 inv.statement_span.start,
                 inv.scope.clone(),
                 "turned into a SecureString with `AppendChar`",
@@ -90,6 +96,10 @@ impl Rule for PlaintextCredentialObject {
                 let part =
                     common::variable_part(var, inv.span.start..inv.span.start + var.len() + 1);
                 if let Some(a) = cx.flow.resolve_part(script, &part) {
+                    let mut site = site;
+                    if secret::is_credential_name(&a.target) {
+                        site.env_var = env_for(&a.target);
+                    }
                     common::report_assignment(cx, site, a, 0..a.value.text.len(), &part, out);
                 }
                 continue;

@@ -28,8 +28,8 @@ credential store:
   `//registry/:_authToken=…`, `.netrc` `password …`, JSON `"auth": "…"` (docker `config.json`),
   XML `<password>…</password>` (Maven `settings.xml`) and `<add key="ClearTextPassword"
   value="…"/>` (NuGet.Config), `~/.aws/credentials`, `.pgpass` `host:port:db:user:password`,
-  form bodies `a=b&client_secret=…`, `user:password` lines fed to `chpasswd`; any value in a
-  known token format;
+  form bodies `a=b&client_secret=…`; any value in a known token format (`chpasswd`/`expect`
+  input is CL001's, through the catalog's stdin positions);
 - one-line writes: `echo … > ~/.npmrc`, `printf … >> ~/.netrc`, `tee`, `Add-Content`,
   `Set-Content`, `Out-File`;
 - `config set`-style commands (`git config http.extraheader "AUTHORIZATION: basic …"`,
@@ -95,9 +95,8 @@ impl Rule for SecretInConfigWrite {
                 .or(cmd.and_then(|c| c.output_files.first()))
                 .map(|v| v.text.clone())
                 .unwrap_or_default();
-            let chpasswd = cmd.is_some_and(|c| c.name == "chpasswd");
             let (stmt, scope) = common::enclosing_statement(script, &doc.body.span);
-            scan_value(cx, &doc.body, &file, chpasswd, stmt, scope, out);
+            scan_value(cx, &doc.body, &file, stmt, scope, out);
         }
         for cmd in &script.commands {
             one_line_write(cx, cmd, out);
@@ -117,7 +116,6 @@ fn scan_value(
     cx: &Context,
     value: &Value,
     file: &str,
-    chpasswd: bool,
     stmt: usize,
     scope: Span,
     out: &mut Vec<Finding>,
@@ -128,7 +126,7 @@ fn scan_value(
         let start = offset;
         offset += line.len() + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
-        for field in fields(line, chpasswd) {
+        for field in fields(line) {
             let range = start + field.range.start..start + field.range.end;
             report(cx, value, range, &field.key, file, stmt, scope.clone(), out);
         }
@@ -147,14 +145,30 @@ fn report(
     out: &mut Vec<Finding>,
 ) {
     let literal_body = value.quoting == Quoting::HereSingle;
+    let (reference, body) = match cx.source.language {
+        crate::model::Language::PowerShell => (
+            format!("$($env:{})", env_for(key, file)),
+            "here-string (`@\"…\"@`)",
+        ),
+        crate::model::Language::Shell => {
+            (format!("${{{}}}", env_for(key, file)), "heredoc (`<<EOF`)")
+        }
+    };
     let env_var = env_for(key, file);
     let site = Site {
         meta: &META,
         what: "credential".into(),
-        position: if file.is_empty() {
-            format!("written as `{key}`")
-        } else {
-            format!("written as `{key}` into `{}`", display_file(file))
+        position: {
+            let what = if key == "pgpass" {
+                "written as the password field of a `.pgpass` line".to_owned()
+            } else {
+                format!("written as `{key}`")
+            };
+            if file.is_empty() {
+                what
+            } else {
+                format!("{what} into `{}`", display_file(file))
+            }
         },
         tool: None,
         flag: Some(key.to_owned()),
@@ -172,7 +186,7 @@ fn report(
     if literal_body {
         for f in &mut out[before..] {
             f.help = Some(format!(
-                "the body is literal (`<<'EOF'` / `@'…'@`), so a variable reference would be written as is: switch to an expanding heredoc (`<<EOF` / `@\"…\"@`) and write `${env_var}` there, or use the tool's own environment interpolation; set {env_var} outside the script (CI secret, vault)"
+                "the body is literal, so a variable reference would be written as is: switch to an expanding {body} and write `{reference}` there (mind other `$` in the body), or use the tool's own environment interpolation; set {env_var} outside the script (CI secret, vault)"
             ));
         }
     }
@@ -206,7 +220,7 @@ static PGPASS: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The credential fields of one line, in any of the formats credlint knows.
-fn fields(line: &str, chpasswd: bool) -> Vec<Field> {
+fn fields(line: &str) -> Vec<Field> {
     let mut found: Vec<Field> = Vec::new();
     let push = |key: &str, range: Range<usize>, found: &mut Vec<Field>| {
         let (range, v) = trim_value(line, range);
@@ -223,14 +237,6 @@ fn fields(line: &str, chpasswd: bool) -> Vec<Field> {
             range,
         });
     };
-    if chpasswd {
-        if let Some(colon) = line.find(':')
-            && !line[..colon].contains(char::is_whitespace)
-        {
-            push("chpasswd", colon + 1..line.trim_end().len(), &mut found);
-        }
-        return found;
-    }
     for c in XML_KEY_VALUE.captures_iter(line) {
         if is_secret_key(&c[1]) {
             push(&c[1], c.get(2).map_or(0..0, |g| g.range()), &mut found);
@@ -415,7 +421,6 @@ fn one_line_write(cx: &Context, cmd: &Command, out: &mut Vec<Finding>) {
             cx,
             v,
             &file,
-            false,
             cmd.statement_span.start,
             cmd.scope.clone(),
             out,
@@ -503,7 +508,7 @@ fn config_command(cx: &Context, cmd: &Command, out: &mut Vec<Finding>) {
         0..value.text.len()
     };
     let env_var = if header {
-        "GIT_AUTH_HEADER".to_owned()
+        "GIT_AUTH_TOKEN".to_owned()
     } else {
         env_for(&key, "")
     };
@@ -552,9 +557,8 @@ fn env_for(key: &str, file: &str) -> String {
     );
     match tool {
         Some(t) if generic || key == "pgpass" || lower == "_authtoken" => t.to_owned(),
-        _ if key == "chpasswd" => "USER_PASSWORD".into(),
         _ => {
-            let n = common::env_name_from(name.trim_start_matches('_'));
+            let n = common::env_name_for_key(name.trim_start_matches('_'));
             if n.is_empty() {
                 "CONFIG_SECRET".into()
             } else {
@@ -571,10 +575,7 @@ mod tests {
     use crate::rules::common::test_findings;
 
     fn values(line: &str) -> Vec<&str> {
-        fields(line, false)
-            .into_iter()
-            .map(|f| &line[f.range])
-            .collect()
+        fields(line).into_iter().map(|f| &line[f.range]).collect()
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl Rule for SecretInHashtable {
                 let site = Site {
                     meta: &META,
                     what: what_for(&e.key),
-                    position: format!("as `{}` in a hashtable", e.key),
+                    position: format!("used as `{}` in a hashtable", e.key),
                     tool: None,
                     flag: Some(e.key.clone()),
                     env_var: env_for(&e.key, ht),
@@ -146,10 +146,10 @@ fn form_body(cx: &Context, value: &Value, cmd: &crate::model::Command, out: &mut
         let site = Site {
             meta: &META,
             what: what_for(key),
-            position: format!("as form field `{key}` of a request body"),
+            position: format!("sent as form field `{key}` of a request body"),
             tool: Some(cmd.raw_name.clone()),
             flag: Some(key.to_owned()),
-            env_var: common::env_name_from(key),
+            env_var: common::env_name_for_key(key),
             statement_start: stmt,
             scope,
             applicability: Applicability::Safe,
@@ -203,7 +203,7 @@ fn env_for(key: &str, ht: &Hashtable) -> String {
     );
     let base = match words.concat().as_str() {
         "pwd" | "pass" | "passwd" => "PASSWORD".to_owned(),
-        _ => common::env_name_from(key),
+        _ => common::env_name_for_key(key),
     };
     if !generic {
         return base;
@@ -239,7 +239,22 @@ fn env_for(key: &str, ht: &Hashtable) -> String {
         .map(|w| w.to_ascii_uppercase())
         .collect();
     if prefix.is_empty() {
-        base
+        // A user name beside the password: `@{ Name = 'svc-report'; Pwd = … }` → SVC_REPORT_PASSWORD.
+        let user = ht.entries.iter().find_map(|e| {
+            let k = e.key.to_ascii_lowercase();
+            matches!(
+                k.as_str(),
+                "user" | "username" | "name" | "login" | "userid"
+            )
+            .then(|| e.value.literal())
+            .flatten()
+        });
+        match user.map(|u| u.rsplit(['\\', '/']).next().unwrap_or(u)) {
+            Some(u) if !u.is_empty() && !u.contains('@') => {
+                format!("{}_{base}", common::env_name_for_key(u))
+            }
+            _ => base,
+        }
     } else {
         format!("{}_{base}", prefix.join("_"))
     }

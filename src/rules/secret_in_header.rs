@@ -216,7 +216,7 @@ fn check_header_value(
         } else {
             "credential".into()
         },
-        position: format!("in the `{key}` request header"),
+        position: format!("used in the `{key}` request header"),
         tool: None,
         flag: Some(key.to_owned()),
         env_var: env_for(key, &scheme),
@@ -285,7 +285,14 @@ fn only_literal_assignment<'s>(
 
 /// Finds `GetBytes('user:password')` (or `GetBytes($pair)` with `$pair` a literal) inside
 /// `span` and reports the password part.
-fn report_basic_source(cx: &Context, site: Site, span: Span, out: &mut Vec<Finding>, depth: u8) {
+fn report_basic_source(
+    cx: &Context,
+    mut site: Site,
+    span: Span,
+    out: &mut Vec<Finding>,
+    depth: u8,
+) {
+    site.what = "Basic credential password".into();
     let src = &cx.source.text[span.clone()];
     let lower = src.to_ascii_lowercase();
     let Some(at) = lower.find("getbytes(") else {
@@ -298,6 +305,11 @@ fn report_basic_source(cx: &Context, site: Site, span: Span, out: &mut Vec<Findi
         if v.kind == ValueKind::Literal
             && let Some(colon) = v.text.find(':')
         {
+            // The literal may sit in another statement than the header (`$auth = "Basic $(…)"`).
+            let (stmt, scope) = common::enclosing_statement(cx.script, &v.span);
+            site.statement_start = stmt;
+            site.scope = scope;
+            site.env_var = password_env(&v.text[..colon]);
             common::report_value(cx, site, v, colon + 1..v.text.len(), out);
         }
         return;
@@ -316,11 +328,22 @@ fn report_basic_source(cx: &Context, site: Site, span: Span, out: &mut Vec<Findi
     };
     if a.value.kind == ValueKind::Literal {
         if let Some(colon) = a.value.text.find(':') {
+            site.env_var = password_env(&a.value.text[..colon]);
             let part = common::variable_part(&name, abs..abs + name.len() + 1);
             common::report_assignment(cx, site, a, colon + 1..a.value.text.len(), &part, out);
         }
     } else if depth < 2 {
         report_basic_source(cx, site, a.value.span.clone(), out, depth + 1);
+    }
+}
+
+/// `svc-notes` → `SVC_NOTES_PASSWORD`.
+fn password_env(user: &str) -> String {
+    let name = common::env_name_from(user);
+    if name.is_empty() {
+        "BASIC_AUTH_PASSWORD".into()
+    } else {
+        format!("{name}_PASSWORD")
     }
 }
 
