@@ -642,3 +642,30 @@ pub fn env_name_for_key(name: &str) -> String {
     }
     env_name_from(&s)
 }
+
+/// A value that names a credential rather than being one: `db-credentials`, `postgres-password`,
+/// `api_token`, `prod.secret` (lower-case words, one of them a credential word).
+pub fn names_a_credential(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+        && secret::name_words(value)
+            .iter()
+            .any(|w| secret::is_credential_name(w))
+}
+
+/// Keys that refer to a credential kept elsewhere: `existingSecret`, `adminPasswordKey`,
+/// `secretKeys`, `passwordRef`.
+pub fn key_refers_to_credential(key: &str) -> bool {
+    let words = secret::name_words(key);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    words.first().is_some_and(|w| w == "existing")
+        || matches!(last.as_str(), "keys" | "ref" | "reference" | "refs")
+        || (last == "key"
+            && words[..words.len() - 1]
+                .iter()
+                .any(|w| matches!(w.as_str(), "password" | "passwd" | "pwd" | "token")))
+}

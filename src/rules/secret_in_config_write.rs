@@ -121,12 +121,17 @@ fn scan_value(
     out: &mut Vec<Finding>,
 ) {
     let text = value.text.as_str();
+    // `.netrc` tokens only where the text is netrc: its file name, or a `machine` entry.
+    let netrc = file.to_ascii_lowercase().contains("netrc")
+        || text
+            .lines()
+            .any(|l| matches!(l.split_whitespace().next(), Some("machine" | "default")));
     let mut offset = 0;
     for line in text.split('\n') {
         let start = offset;
         offset += line.len() + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
-        for field in fields(line) {
+        for field in fields(line, netrc) {
             let range = start + field.range.start..start + field.range.end;
             report(cx, value, range, &field.key, file, stmt, scope.clone(), out);
         }
@@ -216,15 +221,19 @@ static KEY_COLON: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s*([A-Za-z_][\w.-]*)\s*(:)\s+(.*?)\s*$").expect("key colon regex")
 });
 static PGPASS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*[^:\s#]+:(?:\d+|\*):[^:\s]+:[^:\s]+:(\S+)\s*$").expect("pgpass regex")
+    Regex::new(r"^\s*[^:\s#]+:(?:\d+|\*):[^:\s]+:[^:\s]+:((?:[^:\s\\]|\\.)+)\s*$")
+        .expect("pgpass regex")
 });
 
 /// The credential fields of one line, in any of the formats credlint knows.
-fn fields(line: &str) -> Vec<Field> {
+fn fields(line: &str, netrc: bool) -> Vec<Field> {
     let mut found: Vec<Field> = Vec::new();
     let push = |key: &str, range: Range<usize>, found: &mut Vec<Field>| {
         let (range, v) = trim_value(line, range);
         if v.is_empty()
+            || v.contains(char::is_whitespace)
+            || common::names_a_credential(v)
+            || common::key_refers_to_credential(key)
             || v.starts_with('$')
             || v.contains("://")
             || looks_like_path(v)
@@ -316,6 +325,9 @@ fn fields(line: &str) -> Vec<Field> {
         .split_whitespace()
         .map(|w| (w.as_ptr() as usize - line.as_ptr() as usize, w))
         .collect();
+    if !netrc {
+        return found;
+    }
     for pair in words.windows(2) {
         if pair[0].1 == "password" {
             push(
@@ -575,7 +587,10 @@ mod tests {
     use crate::rules::common::test_findings;
 
     fn values(line: &str) -> Vec<&str> {
-        fields(line).into_iter().map(|f| &line[f.range]).collect()
+        fields(line, true)
+            .into_iter()
+            .map(|f| &line[f.range])
+            .collect()
     }
 
     #[test]

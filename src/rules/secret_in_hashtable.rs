@@ -73,7 +73,19 @@ impl Rule for SecretInHashtable {
                 continue;
             }
             for e in &ht.entries {
-                if !is_secret_key(&e.key) || e.key.contains('-') {
+                if !is_secret_key(&e.key)
+                    || e.key.contains('-')
+                    || common::key_refers_to_credential(&e.key)
+                    || e.value.literal().is_some_and(common::names_a_credential)
+                {
+                    continue;
+                }
+                // `@{ Pass = 'Green'; Fail = 'Red' }`: test outcomes, not a password.
+                if e.key.eq_ignore_ascii_case("pass")
+                    && e.value
+                        .literal()
+                        .is_some_and(|v| v.chars().all(char::is_alphabetic))
+                {
                     continue;
                 }
                 let (stmt, scope) = common::enclosing_statement(script, &e.value.span);

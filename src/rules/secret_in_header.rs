@@ -302,9 +302,13 @@ fn report_basic_source(
     pos += src[pos..].len() - src[pos..].trim_start().len();
     let abs = span.start + pos;
     if let Some(v) = common::string_at(cx.script, abs) {
-        if v.kind == ValueKind::Literal
-            && let Some(colon) = v.text.find(':')
-        {
+        // The first colon in static text: `'user:pass'`, or `":$pat"` with `$pat` a literal.
+        let colon = v
+            .text
+            .match_indices(':')
+            .map(|(i, _)| i)
+            .find(|&i| v.is_static_range(i..i + 1));
+        if let Some(colon) = colon {
             // The literal may sit in another statement than the header (`$auth = "Basic $(…)"`).
             let (stmt, scope) = common::enclosing_statement(cx.script, &v.span);
             site.statement_start = stmt;
