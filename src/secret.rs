@@ -95,6 +95,25 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // An identifier that ends in a credential word names one (`S3BackupCredential`,
+    // `DeployApiKey`): the name of a stored credential, not its value.
+    let words = name_words(v);
+    if words.len() >= 2
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && words.last().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "credential" | "credentials" | "password" | "secret" | "token" | "key" | "apikey"
+            )
+        })
+        && words
+            .iter()
+            .all(|w| w.chars().any(|c| c.is_ascii_alphabetic()) || w.len() <= 2)
+    {
+        return true;
+    }
     // Azure Artifacts' documented dummy API key, and similar one-word markers.
     matches!(
         lower.as_str(),
