@@ -190,6 +190,8 @@ const DUMMY_WORDS: &[&str] = &[
     "passwd",
     "pass",
     "pwd",
+    "cred",
+    "creds",
     "secret",
     "token",
     "key",
