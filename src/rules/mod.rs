@@ -2,8 +2,11 @@
 //! Adding a rule touches its file, one line of [`REGISTRY`] and its fixtures.
 
 pub mod common;
+pub mod known_token;
 pub mod plaintext_securestring;
 pub mod secret_in_argument;
+pub mod secret_in_connection_string;
+pub mod secret_in_url;
 
 use crate::catalog::Catalog;
 use crate::finding::{Finding, RuleMeta};
@@ -21,12 +24,20 @@ pub struct Context<'a> {
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &Context, out: &mut Vec<Finding>);
+    /// A fallback rule (CL012 known-token) catches what more specific rules also catch: the
+    /// engine runs it after the others and drops its findings that overlap theirs.
+    fn fallback(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule, in code order.
 pub static REGISTRY: &[&dyn Rule] = &[
     &secret_in_argument::SecretInArgument,
     &plaintext_securestring::PlaintextSecureString,
+    &secret_in_url::SecretInUrl,
+    &secret_in_connection_string::SecretInConnectionString,
+    &known_token::KnownToken,
 ];
 
 /// All rules' metadata (for reporters and `credlint rules`).
