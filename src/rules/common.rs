@@ -552,6 +552,9 @@ pub fn weak_position_confidence(text: &str, strict: bool) -> Option<Confidence> 
     if let Some(token) = secret::whole_token(text) {
         return Some(token.confidence());
     }
+    if is_named_placeholder(text) {
+        return None;
+    }
     let confidence = credential_confidence(text)?;
     if strict && !secret::looks_like_key(text, 20) {
         return None;
@@ -622,4 +625,28 @@ pub fn concatenated_piece(
     };
     let start = part.text_range.start;
     Some((piece, range.start - start..range.end - start))
+}
+
+/// Documentation writes the *name* of a credential where the value goes:
+/// `https://BOOKMYNAME_USERNAME:BOOKMYNAME_PASSWORD@…`, `https://remoteUser:remotePassword@…`,
+/// `?apikey=API_KEY`. An identifier that is an UPPER_SNAKE constant, or that names a credential
+/// (`remotePassword`, `mytoken`), stands for a value.
+pub fn is_named_placeholder(text: &str) -> bool {
+    let identifier = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !identifier {
+        return false;
+    }
+    let upper_snake = text.contains('_')
+        && text.bytes().all(|b| !b.is_ascii_lowercase())
+        && text.bytes().any(|b| b.is_ascii_uppercase());
+    upper_snake || (secret::is_credential_name(text) && !secret::looks_like_key(text, 12))
+}
+
+/// A secret quoted in a comment is reported only when it looks generated (a token format, or a
+/// high-entropy key): comments are mostly documentation, where `user:testpass@host` is an example.
+pub fn comment_secret_plausible(text: &str) -> bool {
+    secret::whole_token(text).is_some() || secret::looks_like_key(text, 12)
 }

@@ -430,6 +430,9 @@ fn report(
             let Some(confidence) = common::weak_position_confidence(text, cand.strict) else {
                 return;
             };
+            if in_comment && !common::comment_secret_plausible(text) {
+                return;
+            }
             let env_var = secret::whole_token(text)
                 .map(|t| t.env.to_owned())
                 .unwrap_or_else(|| cand.env.clone());
@@ -579,6 +582,23 @@ mod tests {
         assert_eq!(f[0].1, "SAS token");
         assert!(find("https://h/p?page_token=abc&next=2").is_empty());
         assert!(find("grep 'a?token=b'").is_empty());
+    }
+
+    #[test]
+    fn documentation_names_are_not_secrets() {
+        for t in [
+            "BOOKMYNAME_PASSWORD",
+            "remotePassword",
+            "API_KEY",
+            "myToken",
+        ] {
+            assert!(common::weak_position_confidence(t, false).is_none(), "{t}");
+        }
+        for t in ["Ty4Qwb8DwkNhFdnX", "Mustang93"] {
+            assert!(common::weak_position_confidence(t, false).is_some(), "{t}");
+        }
+        assert!(!common::comment_secret_plausible("testpass"));
+        assert!(common::comment_secret_plausible("Mq8vTz3KwL9pXr2N"));
     }
 
     #[test]
