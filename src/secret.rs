@@ -561,7 +561,8 @@ const TOKEN_FORMATS: &[TokenFormat] = &[
         kind: "Mailgun API key",
         env: "MAILGUN_API_KEY",
         revoke: Some("https://app.mailgun.com/settings/api_security"),
-        regex: r"\bkey-[0-9a-f]{32}\b",
+        // Not the tail of a longer name (`cache-key-<md5>`).
+        regex: r"(?:^|[^A-Za-z0-9_-])(key-[0-9a-f]{32})\b",
         validate: None,
     },
     TokenFormat {

@@ -545,7 +545,7 @@ pub fn into_comment_finding(f: &mut Finding) {
 
 /// Accepts text in a weak credential position: not a reference left unexpanded, not a
 /// placeholder or vendor example, and (when `strict`) shaped like a generated key.
-pub fn weak_position_confidence(text: &str, strict: bool) -> Option<Confidence> {
+pub fn weak_position_confidence(text: &str, strict: Option<usize>) -> Option<Confidence> {
     if secret::is_unexpanded_reference(text) || secret::is_vendor_example_token(text) {
         return None;
     }
@@ -556,7 +556,7 @@ pub fn weak_position_confidence(text: &str, strict: bool) -> Option<Confidence> 
         return None;
     }
     let confidence = credential_confidence(text)?;
-    if strict && !secret::looks_like_key(text, 20) {
+    if strict.is_some_and(|min| !secret::looks_like_key(text, min)) {
         return None;
     }
     Some(confidence)

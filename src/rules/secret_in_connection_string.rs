@@ -329,7 +329,7 @@ fn report(cx: &Context, value: &Value, cand: &ConnSecret, out: &mut Vec<Finding>
     match located {
         Located::Static => {
             let text = &value.text[cand.range.clone()];
-            let Some(confidence) = common::weak_position_confidence(text, false) else {
+            let Some(confidence) = common::weak_position_confidence(text, None) else {
                 return;
             };
             let span = value.source_range(cand.range.clone());
@@ -369,7 +369,7 @@ fn report(cx: &Context, value: &Value, cand: &ConnSecret, out: &mut Vec<Finding>
         Located::Flow { assignment, part } => {
             let assigned = &assignment.value;
             let text = assigned.text.as_str();
-            let Some(confidence) = common::weak_position_confidence(text, false) else {
+            let Some(confidence) = common::weak_position_confidence(text, None) else {
                 return;
             };
             let var = match language {

@@ -120,8 +120,9 @@ pub struct UrlCredential {
     pub position: String,
     /// The variable a fix should read when the secret is no known token.
     pub env: String,
-    /// The position alone is weak evidence: the value must look like a generated key.
-    pub strict: bool,
+    /// The position alone is weak evidence: the value must look like a generated key of at least
+    /// this many characters.
+    pub strict: Option<usize>,
 }
 
 /// Bytes that end a URL.
@@ -178,7 +179,7 @@ pub fn find_url_credentials(text: &str, mask: &[bool]) -> Vec<UrlCredential> {
                 what: "password",
                 position,
                 env: userinfo_env(&scheme, host.as_deref(), "PASSWORD"),
-                strict: false,
+                strict: None,
             }),
             Some(_) => {} // `user:@host`: empty password.
             None if a < at => out.push(UrlCredential {
@@ -186,7 +187,7 @@ pub fn find_url_credentials(text: &str, mask: &[bool]) -> Vec<UrlCredential> {
                 what: "token",
                 position,
                 env: userinfo_env(&scheme, host.as_deref(), "TOKEN"),
-                strict: true,
+                strict: Some(20),
             }),
             None => {}
         }
@@ -306,7 +307,7 @@ fn query_credentials(text: &str, mask: &[bool]) -> Vec<UrlCredential> {
                 what: "SAS token",
                 position: "in the query string of a URL".into(),
                 env: "AZURE_STORAGE_SAS_TOKEN".into(),
-                strict: false,
+                strict: None,
             });
             continue;
         }
@@ -314,11 +315,11 @@ fn query_credentials(text: &str, mask: &[bool]) -> Vec<UrlCredential> {
         for (key, range) in params {
             let (what, suffix, strict) = match key.as_str() {
                 "access_token" | "accesstoken" | "auth_token" | "authtoken" | "token"
-                | "private_token" | "api_token" | "apitoken" => ("token", "TOKEN", false),
-                "api_key" | "apikey" | "api-key" | "x-api-key" => ("API key", "API_KEY", false),
-                "key" => ("API key", "API_KEY", true),
-                "password" | "passwd" => ("password", "PASSWORD", false),
-                "client_secret" => ("client secret", "CLIENT_SECRET", false),
+                | "private_token" | "api_token" | "apitoken" => ("token", "TOKEN", Some(12)),
+                "api_key" | "apikey" | "api-key" | "x-api-key" => ("API key", "API_KEY", Some(12)),
+                "key" => ("API key", "API_KEY", Some(20)),
+                "password" | "passwd" => ("password", "PASSWORD", None),
+                "client_secret" => ("client secret", "CLIENT_SECRET", Some(12)),
                 _ => continue,
             };
             if range.is_empty() {
@@ -409,7 +410,7 @@ fn schemeless(value: &Value, form: SchemelessForm, tool: &str) -> Option<UrlCred
         what: "password",
         position,
         env: env.into(),
-        strict: false,
+        strict: None,
     })
 }
 
@@ -532,7 +533,7 @@ pub(crate) fn flow_env(text: &str, target: &str, fallback: &str) -> String {
 mod tests {
     use super::*;
 
-    fn find(text: &str) -> Vec<(String, &'static str, String, bool)> {
+    fn find(text: &str) -> Vec<(String, &'static str, String, Option<usize>)> {
         find_url_credentials(text, &vec![false; text.len()])
             .into_iter()
             .map(|c| (text[c.range].to_owned(), c.what, c.env, c.strict))
@@ -547,7 +548,7 @@ mod tests {
                 "glpat-abc".into(),
                 "password",
                 "GITLAB_PASSWORD".into(),
-                false
+                None
             )]
         );
         assert_eq!(
@@ -559,7 +560,7 @@ mod tests {
             "REDIS_PASSWORD"
         );
         let lone = find("https://abcdef@github.com/o/r.git");
-        assert!(lone[0].3, "a lone userinfo is strict");
+        assert_eq!(lone[0].3, Some(20), "a lone userinfo is strict");
         assert!(find("https://user:@host/x").is_empty());
         assert!(find("https://example.com/a@b").is_empty());
         assert!(find("git@github.com:org/repo.git").is_empty());
@@ -574,7 +575,7 @@ mod tests {
                 "AIzaXYZ".into(),
                 "API key",
                 "GOOGLEAPIS_API_KEY".into(),
-                true
+                Some(20)
             )]
         );
         let f = find("https://acct.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=abc%2Bdef");
@@ -592,10 +593,10 @@ mod tests {
             "API_KEY",
             "myToken",
         ] {
-            assert!(common::weak_position_confidence(t, false).is_none(), "{t}");
+            assert!(common::weak_position_confidence(t, None).is_none(), "{t}");
         }
         for t in ["Ty4Qwb8DwkNhFdnX", "Mustang93"] {
-            assert!(common::weak_position_confidence(t, false).is_some(), "{t}");
+            assert!(common::weak_position_confidence(t, None).is_some(), "{t}");
         }
         assert!(!common::comment_secret_plausible("testpass"));
         assert!(common::comment_secret_plausible("Mq8vTz3KwL9pXr2N"));
