@@ -320,6 +320,17 @@ fn libpq_pairs(text: &str, mask: &[bool]) -> Vec<ConnSecret> {
         .collect()
 }
 
+/// Where to rotate an Azure key named by a connection-string key.
+fn revoke_for(key: &str) -> Option<String> {
+    match key.to_ascii_lowercase().as_str() {
+        "accountkey" => crate::secret::revoke_url("Azure storage account key").map(str::to_owned),
+        "sharedaccesskey" => Some(
+            "the Azure portal (Service Bus/Event Hubs namespace → Shared access policies)".into(),
+        ),
+        _ => None,
+    }
+}
+
 fn report(cx: &Context, value: &Value, cand: &ConnSecret, out: &mut Vec<Finding>) {
     let language = cx.source.language;
     let Some(located) = common::locate(cx.flow, cx.script, value, &cand.range) else {
@@ -352,7 +363,7 @@ fn report(cx: &Context, value: &Value, cand: &ConnSecret, out: &mut Vec<Finding>
                     tool: None,
                     flag: Some(cand.key.clone()),
                     env_var: cand.env.into(),
-                    revoke: None,
+                    revoke: revoke_for(&cand.key),
                     statement_start,
                     scope,
                     help_prefix: Some(format!("{}=", cand.key)),
