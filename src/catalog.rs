@@ -32,6 +32,10 @@ pub struct Tool {
     /// Leading positional words that select the subcommand; `a|b` gives alternatives.
     #[serde(default)]
     pub subcommands: Vec<String>,
+    /// Positionals that may come before the subcommand words and are skipped (globs), e.g.
+    /// the `\\server` of `sc.exe \\server config …`.
+    #[serde(default)]
+    pub skip: Vec<String>,
     /// Non-secret flags that take a value (so their value is not counted as a positional).
     #[serde(default)]
     pub value_flags: Vec<String>,
@@ -75,6 +79,11 @@ pub enum ValueFormat {
     KeyValue,
     /// `key=secret` with any key except ones that name non-secrets (kubectl `--from-literal`).
     AnyKeyValue,
+    /// Comma-separated `key=value` options, the secret under a credential-named key
+    /// (`mount -o username=u,password=secret`).
+    OptionList,
+    /// `user/secret@database` (sqlplus).
+    SlashPass,
 }
 
 /// One place where a tool takes a credential.
@@ -204,6 +213,11 @@ impl Catalog {
         Catalog::from_tools(tools)
     }
 
+    /// Every tool, built-in entries first.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
     /// Every command name in the catalog (prefilter triggers).
     pub fn command_names(&self) -> impl Iterator<Item = &str> {
         self.by_command.keys().map(String::as_str)
@@ -322,6 +336,8 @@ pub struct Bound {
     pub matched: bool,
     /// Positionals after the subcommand words (what `positional = N` counts).
     pub rest: Vec<Value>,
+    /// The subcommand words as written (`upload`, `repo add`).
+    pub subcommand: Vec<String>,
     /// Splatted variables (`@params`).
     pub splats: Vec<String>,
 }
@@ -435,6 +451,7 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
 fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
     let mut next = 0;
     let mut end = 0;
+    let mut words = Vec::new();
     for (i, v) in bound.positionals.iter().enumerate() {
         let Some(want) = tool.subcommands.get(next) else {
             break;
@@ -444,13 +461,15 @@ fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
         if hit {
             next += 1;
             end = i + 1;
-        } else if !maybe_values[i] {
+            words.push(v.text.clone());
+        } else if !maybe_values[i] && !tool.skip.iter().any(|g| glob_match(g, &v.text)) {
             break;
         }
     }
     bound.matched = next == tool.subcommands.len();
     if bound.matched {
         bound.rest = bound.positionals[end..].to_vec();
+        bound.subcommand = words;
     }
 }
 

@@ -1,13 +1,15 @@
 //! The engine: `lint(&SourceFile, &Settings)`. It does no I/O, so the CLI, the fixer and the
 //! LSP server all share it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
 
 use crate::catalog::Catalog;
-use crate::finding::{Confidence, Finding};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::lang::{self, ParseError};
 use crate::model::Script;
 use crate::rules::{self, Context, common::Flow};
@@ -43,7 +45,29 @@ pub struct Settings {
     pub selection: Selection,
     pub min_confidence: f32,
     pub parse_budget: Duration,
+    /// Honour `# credlint: ignore` comments (`--no-inline-suppressions` turns this off).
+    pub inline_suppressions: bool,
+    /// Per-rule severity overrides (by rule code), from the configuration.
+    pub severity: HashMap<&'static str, Severity>,
+    /// Literal values and patterns that are never reported.
+    pub allow: Allow,
+    /// Environment variable names a fix should use instead of the catalog's, keyed by rule code,
+    /// rule name or tool display name (`twine upload`); the tool wins over the rule.
+    pub env_names: HashMap<String, String>,
     prefilter: Arc<AhoCorasick>,
+}
+
+/// Allowlisted secrets: exact values and regular expressions (matched against the secret).
+#[derive(Clone, Debug, Default)]
+pub struct Allow {
+    pub values: Vec<String>,
+    pub regexes: Vec<Regex>,
+}
+
+impl Allow {
+    pub fn allows(&self, secret: &str) -> bool {
+        self.values.iter().any(|v| v == secret) || self.regexes.iter().any(|r| r.is_match(secret))
+    }
 }
 
 impl Settings {
@@ -54,6 +78,10 @@ impl Settings {
             selection,
             min_confidence: DEFAULT_MIN_CONFIDENCE,
             parse_budget: lang::DEFAULT_PARSE_BUDGET,
+            inline_suppressions: true,
+            severity: HashMap::new(),
+            allow: Allow::default(),
+            env_names: HashMap::new(),
             prefilter,
         }
     }
@@ -85,6 +113,8 @@ const KEYWORDS: &[&str] = &[
     "sas",
     "sig=",
     "private",
+    // Suppression comments are checked for use (CL900) even in files without credentials.
+    "credlint",
 ];
 
 fn build_prefilter(catalog: &Catalog) -> AhoCorasick {
@@ -153,21 +183,85 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
     }
     findings.retain(|f| f.confidence >= Confidence(settings.min_confidence));
     // Fallback rules only report what no specific rule reported: a finding overlapping another
-    // rule's is dropped (the specific rule explains the position better).
+    // rule's secret is dropped (the specific rule explains the position better). Hygiene
+    // findings (no secret, e.g. a parameter's type) do not count.
     fallbacks.retain(|f: &Finding| {
         f.confidence >= Confidence(settings.min_confidence)
-            && !findings
-                .iter()
-                .any(|g| g.span.start < f.span.end && f.span.start < g.span.end)
+            && !findings.iter().any(|g| {
+                !g.secret.expose().is_empty()
+                    && g.span.start < f.span.end
+                    && f.span.start < g.span.end
+            })
     });
     findings.append(&mut fallbacks);
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
     });
     // One finding per secret: several uses of one assignment, or two rules on one literal.
-    findings.dedup_by(|b, a| a.span == b.span);
+    // Hygiene findings (no secret) on the same parameter are different findings.
+    findings.dedup_by(|b, a| {
+        a.span == b.span
+            && (a.code == b.code || !(a.secret.expose().is_empty() || b.secret.expose().is_empty()))
+    });
+    findings.retain(|f| f.secret.expose().is_empty() || !settings.allow.allows(f.secret.expose()));
+    if !settings.env_names.is_empty() {
+        for f in &mut findings {
+            rename_env_var(f, &settings.env_names);
+        }
+    }
     distinct_env_names(&mut findings);
+    if settings.inline_suppressions {
+        let cl900 = rules::unused_suppression::meta();
+        crate::suppress::apply(
+            source,
+            &script.comments,
+            &mut findings,
+            &|m| settings.selection.enabled(m),
+            settings.selection.enabled(cl900),
+        );
+    }
+    if !settings.severity.is_empty() {
+        for f in &mut findings {
+            if let Some(s) = settings.severity.get(f.code) {
+                f.severity = *s;
+            }
+        }
+    }
     findings
+}
+
+/// Applies a configured environment variable name to a finding and its fix: the tool's
+/// override wins over the rule's (code or name).
+fn rename_env_var(f: &mut Finding, names: &HashMap<String, String>) {
+    let wanted = f
+        .tool
+        .as_deref()
+        .and_then(|t| names.get(t))
+        .or_else(|| names.get(f.code))
+        .or_else(|| names.get(f.name));
+    let (Some(new), Some(old)) = (wanted, f.env_var.clone()) else {
+        return;
+    };
+    if *new == old {
+        return;
+    }
+    let re = Regex::new(&format!(r"\b{}\b", regex::escape(&old))).expect("escaped name");
+    let swap = |s: &mut String| *s = re.replace_all(s, new.as_str()).into_owned();
+    if let Some(help) = &mut f.help {
+        swap(help);
+    }
+    if let Some(fix) = &mut f.fix {
+        swap(&mut fix.description);
+        for e in &mut fix.edits {
+            swap(&mut e.replacement);
+        }
+        for g in &mut fix.guards {
+            if g.variable == old {
+                g.variable = new.clone();
+            }
+        }
+    }
+    f.env_var = Some(new.clone());
 }
 
 /// Gives distinct secrets distinct variable names: one file may pass two different passwords

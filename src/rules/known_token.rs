@@ -163,8 +163,7 @@ fn report(
     out: &mut Vec<Finding>,
 ) {
     let span = value.source_range(token.range.clone());
-    let (statement_start, scope) =
-        common::enclosing_statement(cx.script, &span, cx.source.text.len());
+    let (statement_start, scope) = common::guard_site(cx.script, &span, cx.source.text.len());
     let confidence: Confidence = token.confidence();
     let piece = if in_comment {
         None

@@ -188,12 +188,13 @@ fn report(
 ) {
     let language = cx.source.language;
     let env_var = env_for(spec, bound);
+    let tool_name = invocation_name(cmd, bound);
     let position = if flag == "standard input" {
-        format!("piped into `{}`", tool.name)
+        format!("piped into `{tool_name}`")
     } else if flag.starts_with("argument ") {
-        format!("passed to `{}` as {flag}", tool.name)
+        format!("passed to `{tool_name}` as {flag}")
     } else {
-        format!("passed to `{} {flag}`", tool.name)
+        format!("passed to `{tool_name} {flag}`")
     };
     let help_prefix = (!flag.starts_with("argument ") && flag != "standard input")
         .then(|| help_prefix(&flag, language));
@@ -217,7 +218,7 @@ fn report(
                 confidence,
                 position,
                 what: spec.what.clone(),
-                tool: Some(tool.name.clone()),
+                tool: Some(tool_name.clone()),
                 flag: Some(flag.clone()),
                 env_var,
                 revoke: tool.revoke.clone(),
@@ -257,6 +258,7 @@ fn report(
         return;
     };
     let var = &assignment.target;
+    let self_assignment = var.eq_ignore_ascii_case(&env_var);
     out.push(
         Draft {
             meta,
@@ -269,7 +271,7 @@ fn report(
                 display_var(var, language)
             ),
             what: spec.what.clone(),
-            tool: Some(tool.name.clone()),
+            tool: Some(tool_name.clone()),
             flag: Some(flag.clone()),
             env_var,
             revoke: tool.revoke.clone(),
@@ -278,12 +280,27 @@ fn report(
             help_prefix: Some(format!("{} = ", display_var(var, language))),
             secondary: vec![Label {
                 span: part.span.clone(),
-                message: format!("used here by `{}`", tool.name),
+                message: format!("used here by `{tool_name}`"),
             }],
-            applicability: Applicability::Safe,
+            // `export SSHPASS=lit` read back as `$SSHPASS`: rewriting the assignment to
+            // `SSHPASS="$SSHPASS"` would do nothing; the fix is to delete the assignment.
+            applicability: if self_assignment {
+                Applicability::DisplayOnly
+            } else {
+                Applicability::Safe
+            },
         }
         .finish(),
     );
+}
+
+/// How the user wrote the invocation: `twine upload`, `Register-ScheduledTask`, `docker login`.
+fn invocation_name(cmd: &Command, bound: &Bound) -> String {
+    let program = crate::lang::normalize::display_name(&cmd.raw_name);
+    std::iter::once(program)
+        .chain(bound.subcommand.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn display_var(var: &str, language: Language) -> String {

@@ -345,7 +345,7 @@ fn report(cx: &Context, value: &Value, cand: &ConnSecret, out: &mut Vec<Finding>
             };
             let span = value.source_range(cand.range.clone());
             let (statement_start, scope) =
-                common::enclosing_statement(cx.script, &span, cx.source.text.len());
+                common::guard_site(cx.script, &span, cx.source.text.len());
             let piece = common::concatenated_piece(language, &cx.source.text, value, &cand.range);
             let (value, range) = match &piece {
                 Some((v, r)) => (v, r.clone()),

@@ -439,7 +439,7 @@ fn report(
                 .unwrap_or_else(|| cand.env.clone());
             let span = value.source_range(cand.range.clone());
             let (statement_start, scope) =
-                common::enclosing_statement(cx.script, &span, cx.source.text.len());
+                common::guard_site(cx.script, &span, cx.source.text.len());
             let piece = common::concatenated_piece(language, &cx.source.text, value, &cand.range);
             let (value, range) = match &piece {
                 Some((v, r)) => (v, r.clone()),
