@@ -171,12 +171,29 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
         flow: &flow,
     };
     let mut findings = Vec::new();
+    let mut fallbacks = Vec::new();
     for rule in rules::REGISTRY {
         if settings.selection.enabled(rule.meta()) {
-            rule.check(&cx, &mut findings);
+            if rule.fallback() {
+                rule.check(&cx, &mut fallbacks);
+            } else {
+                rule.check(&cx, &mut findings);
+            }
         }
     }
     findings.retain(|f| f.confidence >= Confidence(settings.min_confidence));
+    // Fallback rules only report what no specific rule reported: a finding overlapping another
+    // rule's secret is dropped (the specific rule explains the position better). Hygiene
+    // findings (no secret, e.g. a parameter's type) do not count.
+    fallbacks.retain(|f: &Finding| {
+        f.confidence >= Confidence(settings.min_confidence)
+            && !findings.iter().any(|g| {
+                !g.secret.expose().is_empty()
+                    && g.span.start < f.span.end
+                    && f.span.start < g.span.end
+            })
+    });
+    findings.append(&mut fallbacks);
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
     });
