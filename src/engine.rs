@@ -23,6 +23,13 @@ pub struct Selection {
     pub ignore: Vec<String>,
 }
 
+/// Groups that run only when selected (`--select powershell-hygiene`, or `all`).
+///
+/// The PSScriptAnalyzer-parity rules flag parameter declarations, not credentials: on the
+/// public PowerShell repositories we measured they outnumber credential findings two to one,
+/// and a credential gate in CI must not fail on a `[string]$Password` parameter.
+pub const OPT_IN_GROUPS: &[&str] = &["powershell-hygiene"];
+
 impl Selection {
     pub fn enabled(&self, meta: &crate::finding::RuleMeta) -> bool {
         let hit = |s: &String| {
@@ -31,7 +38,12 @@ impl Selection {
                 || s == meta.group
                 || s.eq_ignore_ascii_case("all")
         };
-        (self.select.is_empty() || self.select.iter().any(hit)) && !self.ignore.iter().any(hit)
+        let selected = if self.select.is_empty() {
+            !OPT_IN_GROUPS.contains(&meta.group)
+        } else {
+            self.select.iter().any(hit)
+        };
+        selected && !self.ignore.iter().any(hit)
     }
 }
 
