@@ -61,7 +61,12 @@ fn expectations(text: &str) -> BTreeSet<(usize, String)> {
 /// The default rules plus the group of the rule whose fixtures these are (opt-in groups run
 /// only when selected).
 fn settings_for(path: &Path, default: &Settings) -> Settings {
-    let rule = path.parent().unwrap().file_name().unwrap().to_string_lossy();
+    let rule = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy();
     let mut select: Vec<String> = rules::all_meta()
         .iter()
         .filter(|m| default.selection.enabled(m))
