@@ -42,6 +42,8 @@ pub enum Command {
         /// Rule code (CL001) or name (secret-in-argument).
         rule: String,
     },
+    /// Run the language server on standard input/output (for editors).
+    Lsp,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -140,6 +142,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Lsp => crate::lsp::run_stdio(),
         Command::Rule { rule } => match rules::find(&rule) {
             Some(m) => {
                 print!("{}", m.docs);
