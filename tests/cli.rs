@@ -41,7 +41,10 @@ fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
 
 /// No secret, nor any 6-character piece of it beyond what a preview may show, appears.
 fn assert_no_secret(output: &str, secret: &str) {
-    assert!(!output.contains(secret), "secret printed in full:\n{output}");
+    assert!(
+        !output.contains(secret),
+        "secret printed in full:\n{output}"
+    );
     let shown = if secret.starts_with("pypi-") { 9 } else { 3 };
     let chars: Vec<char> = secret.chars().collect();
     for start in shown..chars.len().saturating_sub(6) {
@@ -109,13 +112,26 @@ fn founding_case_bash_twin_is_fixed_and_keeps_its_mode() {
 #[test]
 fn exit_status_is_0_clean_1_findings_2_errors() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "clean.sh", "docker login -u me --password-stdin <<< \"$TOKEN\"\n");
-    assert_eq!(credlint(dir.path(), &["check", "clean.sh"]).status.code(), Some(0));
+    write(
+        dir.path(),
+        "clean.sh",
+        "docker login -u me --password-stdin <<< \"$TOKEN\"\n",
+    );
+    assert_eq!(
+        credlint(dir.path(), &["check", "clean.sh"]).status.code(),
+        Some(0)
+    );
 
-    write(dir.path(), "leak.sh", format!("docker login -u me -p {PASSWORD}\n"));
+    write(
+        dir.path(),
+        "leak.sh",
+        format!("docker login -u me -p {PASSWORD}\n"),
+    );
     assert_eq!(credlint(dir.path(), &["check", "."]).status.code(), Some(1));
     assert_eq!(
-        credlint(dir.path(), &["check", "--exit-zero", "."]).status.code(),
+        credlint(dir.path(), &["check", "--exit-zero", "."])
+            .status
+            .code(),
         Some(0)
     );
 
@@ -124,7 +140,10 @@ fn exit_status_is_0_clean_1_findings_2_errors() {
     assert_eq!(o.status.code(), Some(2), "worst status wins");
     let out = stdout(&o);
     assert!(out.contains("broken.sh"), "{out}");
-    assert!(out.contains("leak.sh"), "other files are still linted: {out}");
+    assert!(
+        out.contains("leak.sh"),
+        "other files are still linted: {out}"
+    );
 
     let o = credlint(dir.path(), &["check", "does-not-exist.sh"]);
     assert_eq!(o.status.code(), Some(2));
@@ -164,7 +183,10 @@ fn every_format_reports_without_printing_the_secret() {
     let o = credlint(dir.path(), &["check", "--diff", "."]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o) + &stderr(&o);
-    assert!(out.contains("+twine upload dist/* -u __token__ -p \"$PYPI_TOKEN\""), "{out}");
+    assert!(
+        out.contains("+twine upload dist/* -u __token__ -p \"$PYPI_TOKEN\""),
+        "{out}"
+    );
     assert!(out.contains("SSHPASS"), "{out}");
     assert_no_secret(&out, PYPI);
     assert_no_secret(&out, PASSWORD);
@@ -179,7 +201,11 @@ fn every_format_reports_without_printing_the_secret() {
 #[test]
 fn json_output_has_positions_codes_and_env_vars() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "a.sh", format!("echo hi\nmysql -u root -p{PASSWORD} db\n"));
+    write(
+        dir.path(),
+        "a.sh",
+        format!("echo hi\nmysql -u root -p{PASSWORD} db\n"),
+    );
     let o = credlint(dir.path(), &["check", "--format", "json", "a.sh"]);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(doc["version"], 1);
@@ -197,15 +223,23 @@ fn json_output_has_positions_codes_and_env_vars() {
 fn gitignored_files_are_skipped_unless_no_ignore() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), ".gitignore", "secret-*.sh\n");
-    write(dir.path(), "secret-release.sh", format!("sshpass -p {PASSWORD} ssh h\n"));
+    write(
+        dir.path(),
+        "secret-release.sh",
+        format!("sshpass -p {PASSWORD} ssh h\n"),
+    );
     assert_eq!(credlint(dir.path(), &["check", "."]).status.code(), Some(0));
     assert_eq!(
-        credlint(dir.path(), &["check", "--no-ignore", "."]).status.code(),
+        credlint(dir.path(), &["check", "--no-ignore", "."])
+            .status
+            .code(),
         Some(1)
     );
     // Explicit file arguments are always linted.
     assert_eq!(
-        credlint(dir.path(), &["check", "secret-release.sh"]).status.code(),
+        credlint(dir.path(), &["check", "secret-release.sh"])
+            .status
+            .code(),
         Some(1)
     );
 }
@@ -222,7 +256,10 @@ fn scripts_are_found_by_extension_and_shebang() {
     let out = stdout(&o);
     assert!(out.contains("deploy:2:"), "{out}");
     assert!(out.contains("x.zsh:1:"), "{out}");
-    assert!(!out.contains("notes.txt") && !out.contains("README"), "{out}");
+    assert!(
+        !out.contains("notes.txt") && !out.contains("README"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -245,7 +282,10 @@ fn utf16_and_bom_files_keep_their_encoding_when_fixed() {
         .map(|c| u16::from_le_bytes([c[0], c[1]]))
         .collect();
     let fixed = String::from_utf16(&units).unwrap();
-    assert!(fixed.contains("sshpass -p $env:SSHPASS ssh host\r\n"), "{fixed}");
+    assert!(
+        fixed.contains("sshpass -p $env:SSHPASS ssh host\r\n"),
+        "{fixed}"
+    );
     assert!(!fixed.contains(PASSWORD));
     assert!(!fixed.replace("\r\n", "").contains('\n'), "CRLF kept");
 }
@@ -253,7 +293,14 @@ fn utf16_and_bom_files_keep_their_encoding_when_fixed() {
 #[test]
 fn stdin_is_linted_with_its_filename() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_credlint"))
-        .args(["check", "--format", "concise", "--stdin-filename", "x.sh", "-"])
+        .args([
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "x.sh",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

@@ -189,11 +189,7 @@ mod tests {
                 fresh.root_node().to_sexp(),
                 "{new:?}"
             );
-            assert_eq!(
-                incremental.root_node().end_byte(),
-                new.len(),
-                "{new:?}"
-            );
+            assert_eq!(incremental.root_node().end_byte(), new.len(), "{new:?}");
         }
     }
 

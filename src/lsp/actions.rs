@@ -203,10 +203,9 @@ pub fn finding_for<'a>(
         Some(NumberOrString::String(c)) => c.as_str(),
         _ => return None,
     };
-    linted
-        .findings
-        .iter()
-        .find(|f| f.code == code && linted.lines.range(&linted.source.text, &f.span, enc) == d.range)
+    linted.findings.iter().find(|f| {
+        f.code == code && linted.lines.range(&linted.source.text, &f.span, enc) == d.range
+    })
 }
 
 /// The quick fix of one finding: exactly what `--fix` does for it alone (guard included, and
@@ -296,7 +295,10 @@ pub fn suppress(
         Some(m) if content[m..].contains(']') => {
             let close = start + m + content[m..].find(']').unwrap_or(0);
             let codes = &text[start + m + MARKER.len()..close];
-            if codes.split(',').any(|c| c.trim().eq_ignore_ascii_case(f.code)) {
+            if codes
+                .split(',')
+                .any(|c| c.trim().eq_ignore_ascii_case(f.code))
+            {
                 None
             } else {
                 Some(TextEdit::new(

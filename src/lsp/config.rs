@@ -183,14 +183,14 @@ mod tests {
         std::fs::write(dir.path().join(CONFIG_FILE), "").unwrap();
         let loads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let counter = loads.clone();
-        let mut provider = ConfigProvider::new(vec![dir.path().to_owned()]).with_loader(
-            Arc::new(move |_: &Path| {
+        let mut provider = ConfigProvider::new(vec![dir.path().to_owned()]).with_loader(Arc::new(
+            move |_: &Path| {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let mut s = Settings::default();
                 s.min_confidence = 0.7;
                 Ok(s)
-            }),
-        );
+            },
+        ));
         let path = dir.path().join("a.sh");
         let (s, err) = provider.settings_for(Some(&path));
         assert!(err.is_none());

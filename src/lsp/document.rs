@@ -150,9 +150,8 @@ mod tests {
         let uri: Uri = "file:///w/x.sh".parse().unwrap();
         let mut doc = Document::new(uri, "shellscript", 1, "echo a\necho b\n".into());
         assert_eq!(doc.language, Some(Language::Shell));
-        doc.tree = Some(
-            lang::parse_tree(Language::Shell, &doc.text, lang::DEFAULT_PARSE_BUDGET).unwrap(),
-        );
+        doc.tree =
+            Some(lang::parse_tree(Language::Shell, &doc.text, lang::DEFAULT_PARSE_BUDGET).unwrap());
         let change = |l1, c1, l2, c2, text: &str| TextDocumentContentChangeEvent {
             range: Some(Range::new(Position::new(l1, c1), Position::new(l2, c2))),
             range_length: None,
@@ -188,9 +187,18 @@ mod tests {
         let doc = |uri: &str, id: &str, text: &str| {
             Document::new(uri.parse().unwrap(), id, 0, text.into()).language
         };
-        assert_eq!(doc("file:///a.txt", "powershell", ""), Some(Language::PowerShell));
-        assert_eq!(doc("file:///a.ps1", "plaintext", ""), Some(Language::PowerShell));
-        assert_eq!(doc("untitled:1", "", "#!/bin/bash\n"), Some(Language::Shell));
+        assert_eq!(
+            doc("file:///a.txt", "powershell", ""),
+            Some(Language::PowerShell)
+        );
+        assert_eq!(
+            doc("file:///a.ps1", "plaintext", ""),
+            Some(Language::PowerShell)
+        );
+        assert_eq!(
+            doc("untitled:1", "", "#!/bin/bash\n"),
+            Some(Language::Shell)
+        );
         assert_eq!(doc("file:///a.py", "python", ""), None);
     }
 }

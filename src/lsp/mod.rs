@@ -165,7 +165,10 @@ fn workspace_roots(params: &InitializeParams) -> Vec<PathBuf> {
         .filter_map(|f| uri_to_path(f.uri.as_str()))
         .collect();
     if roots.is_empty()
-        && let Some(root) = params.root_uri.as_ref().and_then(|u| uri_to_path(u.as_str()))
+        && let Some(root) = params
+            .root_uri
+            .as_ref()
+            .and_then(|u| uri_to_path(u.as_str()))
     {
         roots.push(root);
     }
@@ -272,7 +275,10 @@ impl Server {
                 let Some(doc) = self.docs.get_mut(&uri) else {
                     return Err((
                         ErrorCode::InvalidParams,
-                        format!("didChange for a document that is not open: {}", uri.as_str()),
+                        format!(
+                            "didChange for a document that is not open: {}",
+                            uri.as_str()
+                        ),
                     ));
                 };
                 for change in p.content_changes {
@@ -328,7 +334,12 @@ impl Server {
                     .iter()
                     .filter_map(|f| uri_to_path(f.uri.as_str()))
                     .collect();
-                roots.extend(p.event.added.iter().filter_map(|f| uri_to_path(f.uri.as_str())));
+                roots.extend(
+                    p.event
+                        .added
+                        .iter()
+                        .filter_map(|f| uri_to_path(f.uri.as_str())),
+                );
                 roots.retain(|r| !removed.contains(r));
                 self.config.set_roots(roots);
                 self.relint_all();
@@ -470,5 +481,6 @@ impl Server {
 }
 
 fn params<P: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<P, HandlerError> {
-    serde_json::from_value(value).map_err(|e| (ErrorCode::InvalidParams, format!("invalid params: {e}")))
+    serde_json::from_value(value)
+        .map_err(|e| (ErrorCode::InvalidParams, format!("invalid params: {e}")))
 }

@@ -92,12 +92,7 @@ impl LineIndex {
         Position::new(line as u32, character as u32)
     }
 
-    pub fn range(
-        &self,
-        text: &str,
-        span: &std::ops::Range<usize>,
-        enc: PositionEncoding,
-    ) -> Range {
+    pub fn range(&self, text: &str, span: &std::ops::Range<usize>, enc: PositionEncoding) -> Range {
         Range::new(
             self.position(text, span.start, enc),
             self.position(text, span.end, enc),

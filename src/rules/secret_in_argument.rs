@@ -255,7 +255,10 @@ fn report(
                     value: assigned,
                     range,
                     confidence,
-                    position: format!("assigned to `{}` and {position}", display_var(var, language)),
+                    position: format!(
+                        "assigned to `{}` and {position}",
+                        display_var(var, language)
+                    ),
                     what: spec.what.clone(),
                     tool: Some(tool.name.clone()),
                     flag: Some(flag.clone()),
@@ -304,4 +307,3 @@ fn env_for(spec: &SecretArg, bound: &Bound) -> String {
     }
     spec.env.clone()
 }
-
