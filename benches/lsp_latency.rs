@@ -1,0 +1,124 @@
+//! Latency from `textDocument/didChange` to the `textDocument/publishDiagnostics` of that
+//! version, on a 5,000-line shell script holding credentials (so every change is parsed and
+//! linted). Run: `cargo bench --bench lsp_latency`. Prints p50/p99/max.
+
+use std::time::{Duration, Instant};
+
+use lsp_server::{Connection, Message, Notification, Request, RequestId};
+use serde_json::json;
+
+const LINES: usize = 5_000;
+const ITERATIONS: usize = 500;
+const WARMUP: usize = 20;
+
+fn script() -> String {
+    let mut s = String::from("#!/usr/bin/env bash\nset -euo pipefail\n");
+    let mut i = 2;
+    while i < LINES {
+        let line = match i % 10 {
+            0 => format!("curl -u deploy:Zq8mW2xTr5vLp9sK{i} https://example.com/api/{i}\n"),
+            1 => format!("if [ -f \"file{i}\" ]; then echo \"found {i}\"; fi\n"),
+            2 => format!("export VAR_{i}=\"value-{i}\"\n"),
+            3 => format!("for x in a b c; do echo \"$x{i}\"; done\n"),
+            4 => format!("docker login -u ci --password-stdin < token{i}.txt\n"),
+            5 => format!("mysql -h db{i} -u app -p\"$DB_PASSWORD\" -e 'select {i}'\n"),
+            6 => format!("# comment line {i} with token words\n"),
+            7 => format!("ls -la /tmp/dir{i} | grep -v foo | wc -l\n"),
+            8 => format!(
+                "python3 -m twine upload dist/* --username __token__ --password \"$PYPI_TOKEN\" # {i}\n"
+            ),
+            _ => format!("name_{i}=$(basename \"$PWD\")\n"),
+        };
+        s.push_str(&line);
+        i += 1;
+    }
+    s
+}
+
+fn main() {
+    let (server_end, client) = Connection::memory();
+    let server = std::thread::spawn(move || credlint::lsp::serve(&server_end).unwrap());
+    let send = |m: Message| client.sender.send(m).unwrap();
+    send(
+        Request::new(
+            RequestId::from(1),
+            "initialize".into(),
+            json!({"capabilities": {}}),
+        )
+        .into(),
+    );
+    loop {
+        if let Message::Response(_) = client.receiver.recv().unwrap() {
+            break;
+        }
+    }
+    send(Notification::new("initialized".into(), json!({})).into());
+    let uri = "file:///bench/big.sh";
+    let text = script();
+    assert_eq!(text.lines().count(), LINES);
+    send(
+        Notification::new(
+            "textDocument/didOpen".into(),
+            json!({"textDocument": {"uri": uri, "languageId": "shellscript", "version": 0, "text": text}}),
+        )
+        .into(),
+    );
+    let wait_for = |version: i32| -> usize {
+        loop {
+            match client
+                .receiver
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap()
+            {
+                Message::Notification(n)
+                    if n.method == "textDocument/publishDiagnostics"
+                        && n.params["version"] == version =>
+                {
+                    return n.params["diagnostics"].as_array().unwrap().len();
+                }
+                _ => {}
+            }
+        }
+    };
+    let findings = wait_for(0);
+
+    let mut samples = Vec::with_capacity(ITERATIONS);
+    for v in 1..=(WARMUP + ITERATIONS) as i32 {
+        // Alternately type and delete one character in the middle of the file.
+        let line = (LINES / 2) as u32;
+        let change = if v % 2 == 1 {
+            json!({"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": "x"})
+        } else {
+            json!({"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 1}}, "text": ""})
+        };
+        let started = Instant::now();
+        send(
+            Notification::new(
+                "textDocument/didChange".into(),
+                json!({"textDocument": {"uri": uri, "version": v}, "contentChanges": [change]}),
+            )
+            .into(),
+        );
+        wait_for(v);
+        if v as usize > WARMUP {
+            samples.push(started.elapsed());
+        }
+    }
+    samples.sort();
+    let pct = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)];
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    eprintln!(
+        "lsp_latency: {LINES}-line script, {findings} diagnostics, {ITERATIONS} incremental didChange -> publishDiagnostics"
+    );
+    eprintln!(
+        "lsp_latency: p50 {:.2} ms  p90 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        ms(pct(0.50)),
+        ms(pct(0.90)),
+        ms(pct(0.99)),
+        ms(*samples.last().unwrap())
+    );
+
+    send(Request::new(RequestId::from(2), "shutdown".into(), json!(null)).into());
+    send(Notification::new("exit".into(), json!(null)).into());
+    server.join().unwrap();
+}
