@@ -100,12 +100,12 @@ fn worker(queue: Receiver<Job>, results: Sender<Done>) {
     while let Ok(first) = queue.recv() {
         let mut pending: Vec<Job> = vec![first];
         pending.extend(queue.try_iter());
-        let mut newest: HashMap<Uri, usize> = HashMap::new();
+        let mut newest: HashMap<String, usize> = HashMap::new();
         for (i, job) in pending.iter().enumerate() {
-            newest.insert(job.uri.clone(), i);
+            newest.insert(job.uri.as_str().to_owned(), i);
         }
         for (i, job) in pending.into_iter().enumerate() {
-            if newest.get(&job.uri) != Some(&i) {
+            if newest.get(job.uri.as_str()) != Some(&i) {
                 continue;
             }
             if results.send(run(job)).is_err() {
