@@ -407,7 +407,10 @@ mod tests {
         }
         assert_eq!(text, new);
         assert_eq!(edits.len(), 1, "{edits:?}");
-        assert!(!edits[0].new_text.contains('d'), "{edits:?}");
+        // Lines `a` and `d` are untouched: the edit covers only `bb cc` on line 1.
+        assert_eq!(edits[0].new_text, "guard\nbb \"$X\"");
+        assert_eq!(edits[0].range.start, lsp_types::Position::new(1, 0));
+        assert_eq!(edits[0].range.end, lsp_types::Position::new(1, 5));
     }
 
     #[test]
