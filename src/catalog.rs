@@ -32,12 +32,19 @@ pub struct Tool {
     /// Leading positional words that select the subcommand; `a|b` gives alternatives.
     #[serde(default)]
     pub subcommands: Vec<String>,
+    /// Positionals that may come before the subcommand words and are skipped (globs), e.g.
+    /// the `\\server` of `sc.exe \\server config …`.
+    #[serde(default)]
+    pub skip: Vec<String>,
     /// Non-secret flags that take a value (so their value is not counted as a positional).
     #[serde(default)]
     pub value_flags: Vec<String>,
     /// Flags that take no value (for PowerShell prefix matching and positional counting).
     #[serde(default)]
     pub switches: Vec<String>,
+    /// Options end at the first positional, which starts another command (`sshpass -p x ssh …`).
+    #[serde(default)]
+    pub options_end: bool,
     /// Flags are case-insensitive and may be abbreviated to a unique prefix (PowerShell).
     #[serde(default)]
     pub powershell: bool,
@@ -72,6 +79,11 @@ pub enum ValueFormat {
     KeyValue,
     /// `key=secret` with any key except ones that name non-secrets (kubectl `--from-literal`).
     AnyKeyValue,
+    /// Comma-separated `key=value` options, the secret under a credential-named key
+    /// (`mount -o username=u,password=secret`).
+    OptionList,
+    /// `user/secret@database` (sqlplus).
+    SlashPass,
 }
 
 /// One place where a tool takes a credential.
@@ -201,6 +213,11 @@ impl Catalog {
         Catalog::from_tools(tools)
     }
 
+    /// Every tool, built-in entries first.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+
     /// Every command name in the catalog (prefilter triggers).
     pub fn command_names(&self) -> impl Iterator<Item = &str> {
         self.by_command.keys().map(String::as_str)
@@ -216,21 +233,13 @@ impl Catalog {
             .map(|&i| &self.tools[i])
             .filter_map(|tool| {
                 let bound = bind(cmd, tool);
-                tool.subcommands_match(&bound).then_some((tool, bound))
+                bound.matched.then_some((tool, bound))
             })
             .collect()
     }
 }
 
 impl Tool {
-    fn subcommands_match(&self, bound: &Bound) -> bool {
-        self.subcommands.iter().enumerate().all(|(i, want)| {
-            bound.positionals.get(i).is_some_and(|v| {
-                v.kind == ValueKind::Literal && want.split('|').any(|alt| glob_match(alt, &v.text))
-            })
-        })
-    }
-
     /// All flags this tool knows, for prefix matching.
     fn known_flags(&self) -> impl Iterator<Item = &str> {
         self.secrets
@@ -323,6 +332,12 @@ pub struct Bound {
     pub flags: Vec<BoundFlag>,
     /// Positional values in order (subcommand words included).
     pub positionals: Vec<Value>,
+    /// True when the tool's subcommand words were found.
+    pub matched: bool,
+    /// Positionals after the subcommand words (what `positional = N` counts).
+    pub rest: Vec<Value>,
+    /// The subcommand words as written (`upload`, `repo add`).
+    pub subcommand: Vec<String>,
     /// Splatted variables (`@params`).
     pub splats: Vec<String>,
 }
@@ -352,7 +367,14 @@ impl Bound {
 pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
     let mut out = Bound::default();
     let mut args = cmd.args.iter().peekable();
+    // Positionals that directly follow a flag the tool does not know: maybe that flag's value.
+    let mut maybe_values = Vec::new();
+    let mut after_unknown_flag = false;
     while let Some(arg) = args.next() {
+        if tool.options_end && !out.positionals.is_empty() {
+            break;
+        }
+        let follows_unknown = std::mem::take(&mut after_unknown_flag);
         match arg {
             Arg::Splat { variable, .. } => out.splats.push(variable.clone()),
             Arg::Flag {
@@ -389,6 +411,7 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
                     flag.value = Some(v.clone());
                     args.next();
                 }
+                after_unknown_flag = flag.canonical.is_none() && flag.value.is_none();
                 out.flags.push(flag);
             }
             Arg::Positional(v) => {
@@ -414,11 +437,40 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
                     out.flags.push(flag);
                     continue;
                 }
+                maybe_values.push(follows_unknown);
                 out.positionals.push(v.clone());
             }
         }
     }
+    match_subcommands(tool, &mut out, &maybe_values);
     out
+}
+
+/// Finds the tool's subcommand words among the positionals, skipping words that may be the
+/// values of flags the catalog does not list (`kubectl --context prod create secret`).
+fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
+    let mut next = 0;
+    let mut end = 0;
+    let mut words = Vec::new();
+    for (i, v) in bound.positionals.iter().enumerate() {
+        let Some(want) = tool.subcommands.get(next) else {
+            break;
+        };
+        let hit =
+            v.kind == ValueKind::Literal && want.split('|').any(|alt| glob_match(alt, &v.text));
+        if hit {
+            next += 1;
+            end = i + 1;
+            words.push(v.text.clone());
+        } else if !maybe_values[i] && !tool.skip.iter().any(|g| glob_match(g, &v.text)) {
+            break;
+        }
+    }
+    bound.matched = next == tool.subcommands.len();
+    if bound.matched {
+        bound.rest = bound.positionals[end..].to_vec();
+        bound.subcommand = words;
+    }
 }
 
 /// `--password=x` (or `-Dsonar.token=x`) written as one flag token.

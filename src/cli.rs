@@ -6,12 +6,15 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::baseline;
 use crate::catalog::Catalog;
+use crate::config::{self, Config};
 use crate::engine::{self, Selection, Settings};
 use crate::finding::{FileNote, FileResult, Severity};
 use crate::fix::{self, FixOptions};
@@ -35,6 +38,9 @@ pub struct Cli {
 pub enum Command {
     /// Lint scripts (directories are walked; .gitignore is honoured).
     Check(CheckArgs),
+    /// Record the current findings as a baseline: `check --baseline FILE` then reports only new
+    /// ones. Writes fingerprints, paths and rule codes — no secrets, no line numbers.
+    Baseline(BaselineArgs),
     /// List every rule.
     Rules,
     /// Print one rule's documentation.
@@ -44,6 +50,13 @@ pub enum Command {
     },
     /// Run the language server on standard input/output (for editors).
     Lsp,
+    /// Print the Script model of a file (for debugging rules and grammars).
+    #[command(hide = true)]
+    Dump {
+        path: PathBuf,
+        #[arg(long, value_enum)]
+        language: Option<LanguageArg>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -94,15 +107,80 @@ pub struct CheckArgs {
     /// Do not run these rules (codes, names or groups, comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Report findings at or above this confidence (0.0–1.0).
-    #[arg(long, default_value_t = engine::DEFAULT_MIN_CONFIDENCE)]
-    pub min_confidence: f32,
+    /// Report findings at or above this confidence (0.0–1.0; default 0.5 or the config's).
+    #[arg(long)]
+    pub min_confidence: Option<f32>,
     /// Exit 0 even when credentials are found (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,
     /// When to use colour in human output.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+    /// Configuration file (default: `credlint.toml` in the first path's directory or a parent).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore `# credlint: ignore` comments.
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
+    /// Report only findings not recorded in this baseline (see `credlint baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Never show the progress indicator (it only ever appears when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// Files or directories to scan.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the baseline.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Configuration file (default: discovered as for `check`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also scan files ignored by .gitignore/.ignore.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Only run these rules (codes, names or groups, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (codes, names or groups, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Record findings at or above this confidence.
+    #[arg(long)]
+    pub min_confidence: Option<f32>,
+    /// Ignore `# credlint: ignore` comments.
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
+}
+
+impl BaselineArgs {
+    fn as_check(&self) -> CheckArgs {
+        CheckArgs {
+            paths: self.paths.clone(),
+            format: Format::Human,
+            fix: false,
+            unsafe_fixes: false,
+            diff: false,
+            no_guard: false,
+            no_ignore: self.no_ignore,
+            stdin_filename: None,
+            language: None,
+            select: self.select.clone(),
+            ignore: self.ignore.clone(),
+            min_confidence: self.min_confidence,
+            exit_zero: false,
+            color: ColorArg::Never,
+            config: self.config.clone(),
+            no_inline_suppressions: self.no_inline_suppressions,
+            baseline: None,
+            no_progress: false,
+        }
+    }
 }
 
 /// Runs the CLI and returns the process exit status.
@@ -126,6 +204,7 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => write_baseline(&args),
         Command::Rules => {
             let mut out = std::io::stdout().lock();
             for m in rules::all_meta() {
@@ -150,6 +229,23 @@ fn run(cli: Cli) -> Result<i32> {
             }
             None => bail!("no rule `{rule}` (see `credlint rules`)"),
         },
+        Command::Dump { path, language } => {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let language = language
+                .map(|l| match l {
+                    LanguageArg::Powershell => Language::PowerShell,
+                    LanguageArg::Shell => Language::Shell,
+                })
+                .or_else(|| source::detect_language(&path, &bytes))
+                .context("cannot tell the language; pass --language")?;
+            let source = SourceFile::decode(&path, language, &bytes)?;
+            let script =
+                crate::lang::parse(language, &source.text, crate::lang::DEFAULT_PARSE_BUDGET)?;
+            // The model holds the file's literal text; this is a developer tool for one's own files.
+            writeln!(std::io::stdout().lock(), "{script:#?}")?;
+            Ok(0)
+        }
     }
 }
 
@@ -167,37 +263,87 @@ struct Outcome {
     fixed: usize,
 }
 
-fn check(args: CheckArgs) -> Result<i32> {
-    let mut settings = Settings::new(
-        Arc::new(Catalog::builtin().clone()),
-        Selection {
-            select: args.select.clone(),
-            ignore: args.ignore.clone(),
-        },
-    );
-    settings.min_confidence = args.min_confidence;
+/// Everything a scan needs that comes from the arguments and the configuration.
+struct Prepared {
+    settings: Settings,
+    fix_opts: FixOptions,
+    config: Config,
+    forced: Option<Language>,
+}
+
+fn prepare(args: &CheckArgs) -> Result<Prepared> {
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let start = args
+                .paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."));
+            config::discover(&start)
+        }
+    };
+    let config = match &config_path {
+        Some(p) => config::load(p)?,
+        None => Config::defaults(std::env::current_dir().unwrap_or_default()),
+    };
+    let catalog = if config.tools.is_empty() {
+        Catalog::builtin().clone()
+    } else {
+        Catalog::builtin()
+            .extended(config.tools.clone())
+            .context("invalid [[tool]] entry in the configuration")?
+    };
+    let mut select = args.select.clone();
+    if select.is_empty() {
+        select = config.select.clone();
+    }
+    let mut ignore = config.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let mut settings = Settings::new(Arc::new(catalog), Selection { select, ignore });
+    settings.min_confidence = args
+        .min_confidence
+        .or(config.min_confidence)
+        .unwrap_or(engine::DEFAULT_MIN_CONFIDENCE);
+    settings.inline_suppressions = !args.no_inline_suppressions;
+    settings.severity = config.severity.clone();
+    settings.allow = config.allow.clone();
+    settings.env_names = config.env_names.clone();
     let forced = args.language.map(|l| match l {
         LanguageArg::Powershell => Language::PowerShell,
         LanguageArg::Shell => Language::Shell,
     });
-    let fix_opts = FixOptions {
+    let mut fix_opts = FixOptions {
         unsafe_fixes: args.unsafe_fixes,
-        guards: !args.no_guard,
+        guards: !args.no_guard && config.guard.unwrap_or(true),
         ..FixOptions::default()
     };
+    if let Some(indent) = &config.indent {
+        fix_opts.indent_unit = indent.clone();
+    }
+    Ok(Prepared {
+        settings,
+        fix_opts,
+        config,
+        forced,
+    })
+}
 
+/// Walks the paths and lints every script; outcomes sorted by path.
+fn scan(args: &CheckArgs, p: &Prepared, mode: FixMode) -> Result<Vec<Outcome>> {
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut jobs = Vec::new();
     for path in &args.paths {
         if path.as_os_str() == "-" {
-            outcomes.push(lint_stdin(&args, forced, &settings, &fix_opts)?);
+            outcomes.push(lint_stdin(args, p)?);
             continue;
         }
         match std::fs::metadata(path) {
-            Ok(meta) if meta.is_dir() => walk(path, args.no_ignore, &mut jobs),
+            Ok(meta) if meta.is_dir() => walk(path, args.no_ignore, &p.config, &mut jobs),
             Ok(_) => jobs.push(Job {
                 path: path.clone(),
-                language: forced.or_else(|| source::language_from_extension(path)),
+                language: p.forced.or_else(|| source::language_from_extension(path)),
                 explicit: true,
             }),
             Err(e) => outcomes.push(error_outcome(path, format!("cannot read: {e}"))),
@@ -205,7 +351,18 @@ fn check(args: CheckArgs) -> Result<i32> {
     }
     jobs.sort_by(|a, b| a.path.cmp(&b.path));
     jobs.dedup_by(|a, b| a.path == b.path);
+    let progress = !args.no_progress && std::io::stderr().is_terminal();
+    outcomes.extend(run_jobs(&jobs, p, mode, progress));
+    outcomes.sort_by(|a, b| a.result.path.cmp(&b.result.path));
+    Ok(outcomes)
+}
 
+fn check(args: CheckArgs) -> Result<i32> {
+    let prepared = prepare(&args)?;
+    let baseline = match &args.baseline {
+        Some(path) => Some(baseline::read(path)?),
+        None => None,
+    };
     let mode = if args.fix {
         FixMode::Write
     } else if args.diff {
@@ -213,8 +370,26 @@ fn check(args: CheckArgs) -> Result<i32> {
     } else {
         FixMode::None
     };
-    outcomes.extend(run_jobs(&jobs, forced, &settings, &fix_opts, mode));
-    outcomes.sort_by(|a, b| a.result.path.cmp(&b.result.path));
+    let mut outcomes = scan(&args, &prepared, mode)?;
+    let mut stale = None;
+    if let Some(entries) = baseline {
+        let mut results: Vec<FileResult> = outcomes.iter().map(|o| o.result.clone()).collect();
+        let left = baseline::filter(&mut results, entries);
+        for (o, r) in outcomes.iter_mut().zip(results) {
+            o.result.findings = r.findings;
+        }
+        if !left.is_empty() {
+            eprintln!(
+                "note: {} baseline entr{} no longer match a finding (fixed, or the file moved); regenerate the baseline to drop them:",
+                left.len(),
+                if left.len() == 1 { "y" } else { "ies" }
+            );
+            for e in &left {
+                eprintln!("  {} {}", e.path, e.code);
+            }
+        }
+        stale = Some(left);
+    }
 
     let files_scanned = outcomes.len();
     let fixed: usize = outcomes.iter().map(|o| o.fixed).sum();
@@ -265,6 +440,7 @@ fn check(args: CheckArgs) -> Result<i32> {
         color,
         files_scanned: Some(files_scanned),
         show_fixes: true,
+        stale_baseline: stale,
         ..ReportContext::new(std::env::current_dir().unwrap_or_default())
     };
     let metas = rules::all_meta();
@@ -303,8 +479,9 @@ enum FixMode {
     Write,
 }
 
-/// Walks `root` in parallel, honouring .gitignore/.ignore (also outside a git repository).
-fn walk(root: &Path, no_ignore: bool, jobs: &mut Vec<Job>) {
+/// Walks `root` in parallel, honouring .gitignore/.ignore (also outside a git repository) and
+/// the configuration's `include`/`exclude`.
+fn walk(root: &Path, no_ignore: bool, config: &Config, jobs: &mut Vec<Job>) {
     let found = Mutex::new(Vec::new());
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
@@ -322,7 +499,15 @@ fn walk(root: &Path, no_ignore: bool, jobs: &mut Vec<Job>) {
             let Ok(entry) = entry else {
                 return ignore::WalkState::Continue;
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
+            if entry.file_type().is_some_and(|t| t.is_dir()) {
+                if entry.depth() > 0 && config.dir_excluded(entry.path()) {
+                    return ignore::WalkState::Skip;
+                }
+                return ignore::WalkState::Continue;
+            }
+            if !entry.file_type().is_some_and(|t| t.is_file())
+                || !config.walk_includes(entry.path())
+            {
                 return ignore::WalkState::Continue;
             }
             // `./x.sh` reads better as `x.sh`, as the user would write it.
@@ -342,39 +527,64 @@ fn walk(root: &Path, no_ignore: bool, jobs: &mut Vec<Job>) {
     jobs.extend(found.into_inner().unwrap_or_default());
 }
 
-fn run_jobs(
-    jobs: &[Job],
-    forced: Option<Language>,
-    settings: &Settings,
-    fix_opts: &FixOptions,
-    mode: FixMode,
-) -> Vec<Outcome> {
+fn run_jobs(jobs: &[Job], p: &Prepared, mode: FixMode, progress: bool) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let finished = AtomicBool::new(false);
     let slots: Vec<Mutex<Option<Outcome>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2)
         .min(jobs.len().max(1));
     std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let outcome = process(job, forced, settings, fix_opts, mode);
-                    if let Some(o) = outcome
-                        && let Ok(mut slot) = slots[i].lock()
-                    {
-                        *slot = Some(o);
-                    }
-                }
-            });
+        if progress {
+            s.spawn(|| show_progress(&done, jobs.len(), &finished));
         }
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        let outcome = process(job, p, mode);
+                        if let Some(o) = outcome
+                            && let Ok(mut slot) = slots[i].lock()
+                        {
+                            *slot = Some(o);
+                        }
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            let _ = h.join();
+        }
+        finished.store(true, Ordering::Relaxed);
     });
     slots
         .into_iter()
         .filter_map(|m| m.into_inner().ok().flatten())
         .collect()
+}
+
+/// A file counter on stderr (only called when stderr is a terminal): appears once the scan
+/// has run for half a second, updates at most every 100 ms, and is erased at the end.
+fn show_progress(done: &AtomicUsize, total: usize, finished: &AtomicBool) {
+    let started = Instant::now();
+    let mut shown = false;
+    while !finished.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        if started.elapsed() < Duration::from_millis(500) || finished.load(Ordering::Relaxed) {
+            continue;
+        }
+        let n = done.load(Ordering::Relaxed);
+        eprint!("\r\x1b[2Kcredlint: {n}/{total} files");
+        shown = true;
+    }
+    if shown {
+        eprint!("\r\x1b[2K");
+    }
 }
 
 fn error_outcome(path: &Path, message: String) -> Outcome {
@@ -395,13 +605,8 @@ fn note_outcome(path: &Path, severity: Severity, message: String) -> Outcome {
 }
 
 /// Lints (and fixes) one file. `None` when a walked file turns out not to be a script.
-fn process(
-    job: &Job,
-    forced: Option<Language>,
-    settings: &Settings,
-    fix_opts: &FixOptions,
-    mode: FixMode,
-) -> Option<Outcome> {
+fn process(job: &Job, p: &Prepared, mode: FixMode) -> Option<Outcome> {
+    let forced = p.forced;
     let bytes = match std::fs::read(&job.path) {
         Ok(b) => b,
         Err(e) => return Some(error_outcome(&job.path, format!("cannot read: {e}"))),
@@ -423,7 +628,7 @@ fn process(
         }
         Err(e) => return Some(error_outcome(&job.path, format!("cannot decode: {e}"))),
     };
-    Some(lint_and_fix(source, Some(&bytes), settings, fix_opts, mode))
+    Some(lint_and_fix(source, Some(&bytes), p, mode))
 }
 
 /// The shebang decides for files without a known extension (UTF-16 files have one).
@@ -434,11 +639,23 @@ fn sniff_language(bytes: &[u8]) -> Option<Language> {
 fn lint_and_fix(
     source: SourceFile,
     original: Option<&[u8]>,
-    settings: &Settings,
-    fix_opts: &FixOptions,
+    p: &Prepared,
     mode: FixMode,
 ) -> Outcome {
+    let (settings, fix_opts) = (&p.settings, &p.fix_opts);
     let path = source.path.clone();
+    if p.config.path_allowed(&path) {
+        return Outcome {
+            result: FileResult {
+                path,
+                source: None,
+                findings: Vec::new(),
+                notes: Vec::new(),
+            },
+            diff: None,
+            fixed: 0,
+        };
+    }
     let linted = std::panic::catch_unwind(AssertUnwindSafe(|| engine::lint(&source, settings)));
     let output = match linted {
         Ok(Ok(o)) => o,
@@ -506,12 +723,8 @@ fn lint_and_fix(
     }
 }
 
-fn lint_stdin(
-    args: &CheckArgs,
-    forced: Option<Language>,
-    settings: &Settings,
-    fix_opts: &FixOptions,
-) -> Result<Outcome> {
+fn lint_stdin(args: &CheckArgs, p: &Prepared) -> Result<Outcome> {
+    let forced = p.forced;
     let mut bytes = Vec::new();
     std::io::stdin()
         .read_to_end(&mut bytes)
@@ -535,5 +748,36 @@ fn lint_stdin(
     } else {
         FixMode::None
     };
-    Ok(lint_and_fix(source, None, settings, fix_opts, mode))
+    Ok(lint_and_fix(source, None, p, mode))
+}
+
+fn write_baseline(args: &BaselineArgs) -> Result<i32> {
+    let check_args = args.as_check();
+    let prepared = prepare(&check_args)?;
+    let outcomes = scan(&check_args, &prepared, FixMode::None)?;
+    let results: Vec<FileResult> = outcomes.into_iter().map(|o| o.result).collect();
+    let mut exit = 0;
+    for r in &results {
+        for n in &r.notes {
+            eprintln!(
+                "{}: {}: {}",
+                n.severity.as_str(),
+                r.path.display(),
+                n.message
+            );
+            if n.severity == Severity::Error {
+                exit = 2;
+            }
+        }
+    }
+    let entries = baseline::entries(&results);
+    std::fs::write(&args.output, baseline::render(&entries))
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    eprintln!(
+        "Wrote {} baseline entr{} to {}.",
+        entries.len(),
+        if entries.len() == 1 { "y" } else { "ies" },
+        args.output.display()
+    );
+    Ok(exit)
 }

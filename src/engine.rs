@@ -1,13 +1,15 @@
 //! The engine: `lint(&SourceFile, &Settings)`. It does no I/O, so the CLI, the fixer and the
 //! LSP server all share it.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
 
 use crate::catalog::Catalog;
-use crate::finding::{Confidence, Finding};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::lang::{self, ParseError};
 use crate::model::Script;
 use crate::rules::{self, Context, common::Flow};
@@ -43,7 +45,29 @@ pub struct Settings {
     pub selection: Selection,
     pub min_confidence: f32,
     pub parse_budget: Duration,
+    /// Honour `# credlint: ignore` comments (`--no-inline-suppressions` turns this off).
+    pub inline_suppressions: bool,
+    /// Per-rule severity overrides (by rule code), from the configuration.
+    pub severity: HashMap<&'static str, Severity>,
+    /// Literal values and patterns that are never reported.
+    pub allow: Allow,
+    /// Environment variable names a fix should use instead of the catalog's, keyed by rule code,
+    /// rule name or tool display name (`twine upload`); the tool wins over the rule.
+    pub env_names: HashMap<String, String>,
     prefilter: Arc<AhoCorasick>,
+}
+
+/// Allowlisted secrets: exact values and regular expressions (matched against the secret).
+#[derive(Clone, Debug, Default)]
+pub struct Allow {
+    pub values: Vec<String>,
+    pub regexes: Vec<Regex>,
+}
+
+impl Allow {
+    pub fn allows(&self, secret: &str) -> bool {
+        self.values.iter().any(|v| v == secret) || self.regexes.iter().any(|r| r.is_match(secret))
+    }
 }
 
 impl Settings {
@@ -54,6 +78,10 @@ impl Settings {
             selection,
             min_confidence: DEFAULT_MIN_CONFIDENCE,
             parse_budget: lang::DEFAULT_PARSE_BUDGET,
+            inline_suppressions: true,
+            severity: HashMap::new(),
+            allow: Allow::default(),
+            env_names: HashMap::new(),
             prefilter,
         }
     }
@@ -85,6 +113,8 @@ const KEYWORDS: &[&str] = &[
     "sas",
     "sig=",
     "private",
+    // Suppression comments are checked for use (CL900) even in files without credentials.
+    "credlint",
 ];
 
 fn build_prefilter(catalog: &Catalog) -> AhoCorasick {
@@ -175,5 +205,127 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
     });
     // One finding per secret: several uses of one assignment, or two rules on one literal.
     findings.dedup_by(|b, a| a.span == b.span);
+    findings.retain(|f| f.secret.expose().is_empty() || !settings.allow.allows(f.secret.expose()));
+    if !settings.env_names.is_empty() {
+        for f in &mut findings {
+            rename_env_var(f, &settings.env_names);
+        }
+    }
+    distinct_env_names(&mut findings);
+    if settings.inline_suppressions {
+        let cl900 = rules::unused_suppression::meta();
+        crate::suppress::apply(
+            source,
+            &script.comments,
+            &mut findings,
+            &|m| settings.selection.enabled(m),
+            settings.selection.enabled(cl900),
+        );
+    }
+    if !settings.severity.is_empty() {
+        for f in &mut findings {
+            if let Some(s) = settings.severity.get(f.code) {
+                f.severity = *s;
+            }
+        }
+    }
     findings
+}
+
+/// Applies a configured environment variable name to a finding and its fix: the tool's
+/// override wins over the rule's (code or name).
+fn rename_env_var(f: &mut Finding, names: &HashMap<String, String>) {
+    let wanted = f
+        .tool
+        .as_deref()
+        .and_then(|t| names.get(t))
+        .or_else(|| names.get(f.code))
+        .or_else(|| names.get(f.name));
+    let (Some(new), Some(old)) = (wanted, f.env_var.clone()) else {
+        return;
+    };
+    if *new == old {
+        return;
+    }
+    let re = Regex::new(&format!(r"\b{}\b", regex::escape(&old))).expect("escaped name");
+    let swap = |s: &mut String| *s = re.replace_all(s, new.as_str()).into_owned();
+    if let Some(help) = &mut f.help {
+        swap(help);
+    }
+    if let Some(fix) = &mut f.fix {
+        swap(&mut fix.description);
+        for e in &mut fix.edits {
+            swap(&mut e.replacement);
+        }
+        for g in &mut fix.guards {
+            if g.variable == old {
+                g.variable = new.clone();
+            }
+        }
+    }
+    f.env_var = Some(new.clone());
+}
+
+/// Gives distinct secrets distinct variable names: one file may pass two different passwords
+/// to `docker login`, and a fix must not merge them into one `DOCKER_PASSWORD`. The same
+/// secret keeps one name wherever it appears.
+fn distinct_env_names(findings: &mut [Finding]) {
+    let mut taken: Vec<(String, String)> = Vec::new(); // (name, secret)
+    for f in findings.iter_mut() {
+        let Some(base) = f.env_var.clone() else {
+            continue;
+        };
+        let secret = f.secret.expose().to_owned();
+        if let Some((name, _)) = taken
+            .iter()
+            .find(|(n, s)| *s == secret && n.starts_with(&base))
+        {
+            let name = name.clone();
+            rename_env(f, &base, &name);
+            continue;
+        }
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.iter().any(|(t, _)| *t == name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        if name != base {
+            rename_env(f, &base, &name);
+        }
+        taken.push((name, secret));
+    }
+}
+
+fn rename_env(f: &mut Finding, old: &str, new: &str) {
+    let swap = |text: &str| replace_word(text, old, new);
+    f.env_var = Some(new.to_owned());
+    f.help = f.help.as_deref().map(swap);
+    if let Some(fix) = &mut f.fix {
+        fix.description = swap(&fix.description);
+        for e in &mut fix.edits {
+            e.replacement = swap(&e.replacement);
+        }
+        for g in &mut fix.guards {
+            if g.variable == old {
+                g.variable = new.to_owned();
+            }
+        }
+    }
+}
+
+/// Replaces `old` where it stands as a whole identifier.
+fn replace_word(text: &str, old: &str, new: &str) -> String {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find(old) {
+        let before_ok = !rest[..pos].chars().next_back().is_some_and(is_ident);
+        let after_ok = !rest[pos + old.len()..].chars().next().is_some_and(is_ident);
+        out.push_str(&rest[..pos]);
+        out.push_str(if before_ok && after_ok { new } else { old });
+        rest = &rest[pos + old.len()..];
+    }
+    out.push_str(rest);
+    out
 }

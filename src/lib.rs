@@ -1,8 +1,10 @@
 //! credlint: finds credentials hardcoded in PowerShell and shell scripts, explains them like a
 //! compiler, and rewrites them to come from the environment.
 
+pub mod baseline;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod fix;
@@ -13,3 +15,4 @@ pub mod report;
 pub mod rules;
 pub mod secret;
 pub mod source;
+pub mod suppress;

@@ -57,6 +57,7 @@ pub fn is_placeholder(value: &str) -> bool {
         "-here",
         "example",
         "dummy",
+        "fake",
         "redacted",
         "notasecret",
         "not-a-secret",
@@ -141,6 +142,113 @@ pub fn is_trivial_dummy(value: &str) -> bool {
     ];
     let lower = value.to_ascii_lowercase();
     DUMMIES.contains(&lower.as_str())
+}
+
+/// A literal that names a file rather than holding a secret (`/etc/cifs-creds`,
+/// `~/.secrets/token`, `C:\keys\app.pfx`): credential positions sometimes take a path.
+pub fn looks_like_path(value: &str) -> bool {
+    let v = value.trim();
+    let rooted = v.starts_with('/') && v[1..].contains('/')
+        || v.starts_with("~/")
+        || v.starts_with("./")
+        || v.starts_with("../")
+        || v.as_bytes().get(1..3) == Some(b":\\")
+        || v.starts_with("\\\\");
+    rooted && !v.contains(char::is_whitespace)
+}
+
+/// Words that make up dummy passwords in tests and examples.
+const DUMMY_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "plain",
+    "text",
+    "test",
+    "testing",
+    "tests",
+    "wrong",
+    "bad",
+    "invalid",
+    "dummy",
+    "fake",
+    "example",
+    "sample",
+    "my",
+    "your",
+    "some",
+    "new",
+    "old",
+    "the",
+    "a",
+    "user",
+    "admin",
+    "root",
+    "value",
+    "string",
+    "foo",
+    "bar",
+    "baz",
+    "abc",
+    "xyz",
+    "hunter",
+    "letmein",
+    "welcome",
+    "default",
+    "demo",
+    "local",
+    "dev",
+    "guest",
+    "mock",
+    "stub",
+    "fixture",
+    "temp",
+    "tmp",
+    "hello",
+    "world",
+    "qwerty",
+    "another",
+    "other",
+    "different",
+    "correct",
+    "good",
+    "strong",
+    "weak",
+    "super",
+    "top",
+];
+
+/// A value spelled only from dummy words, digits and punctuation: `testpassword`,
+/// `PlainTextPassword`, `Secret123!`, `wrongpass`. Tests and examples use these; a real
+/// credential is not one.
+pub fn is_dummy_phrase(value: &str) -> bool {
+    let letters: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if letters.is_empty() || value.chars().any(|c| !c.is_ascii()) {
+        return false;
+    }
+    // Word break by dynamic programming over the dummy vocabulary.
+    let n = letters.len();
+    let mut ok = vec![false; n + 1];
+    ok[0] = true;
+    for i in 0..n {
+        if !ok[i] {
+            continue;
+        }
+        for w in DUMMY_WORDS {
+            if letters[i..].starts_with(w) {
+                ok[i + w.len()] = true;
+            }
+        }
+    }
+    ok[n]
 }
 
 /// Values that mean "prompt" or "read elsewhere" in a credential position.
@@ -719,16 +827,19 @@ pub fn entropy(s: &str) -> f64 {
 
 /// How likely a literal in a credential position is a real secret.
 pub fn literal_confidence(value: &str) -> Option<Confidence> {
-    if is_placeholder(value) {
+    if is_placeholder(value) || looks_like_path(value) {
         return None;
     }
     if let Some(t) = whole_token(value) {
         return Some(t.confidence());
     }
-    if is_trivial_dummy(value) {
+    if is_trivial_dummy(value) || is_dummy_phrase(value) {
         return Some(Confidence::LOW);
     }
-    if value.chars().count() < 4 {
+    // Very short values and small numbers are prompts, ports and test fixtures' PINs.
+    let short = value.chars().count() < 6;
+    let small_number = value.len() <= 5 && value.bytes().all(|b| b.is_ascii_digit());
+    if short || small_number {
         return Some(Confidence::LOW);
     }
     Some(Confidence::HIGH)
@@ -769,6 +880,29 @@ mod tests {
             "hunter2x",
         ] {
             assert!(!is_placeholder(s), "{s} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn dummy_phrases() {
+        for d in [
+            "testpassword",
+            "PlainTextPassword",
+            "Secret123!",
+            "wrongpass",
+            "Password12!",
+            "fake token",
+        ] {
+            assert!(is_dummy_phrase(d) || is_placeholder(d), "{d}");
+        }
+        for real in [
+            "Mustang93",
+            "1lovey0u49#",
+            "Xy9#kLmP2qRs",
+            "O@KNNt-I__CQb+iNgG1e",
+            "hunter2x7Q",
+        ] {
+            assert!(!is_dummy_phrase(real), "{real}");
         }
     }
 

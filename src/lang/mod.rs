@@ -2,6 +2,7 @@
 //! adapters that lower each tree into the language-neutral [`Script`] model.
 
 pub mod bash;
+pub mod embedded;
 pub mod normalize;
 pub mod powershell;
 
@@ -107,7 +108,9 @@ pub fn parse_tree_incremental(
 /// Parses and lowers `text` into the Script model.
 pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script, ParseError> {
     let tree = parse_tree(language, text, budget)?;
-    Ok(lower(language, &tree, text))
+    let mut script = lower(language, &tree, text);
+    embedded::merge_embedded(&mut script, text, budget, 0);
+    Ok(script)
 }
 
 /// Lowers an already parsed tree (the LSP server keeps trees for incremental re-parsing).

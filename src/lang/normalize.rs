@@ -18,6 +18,19 @@ pub fn base_name(raw: &str) -> String {
     lower
 }
 
+/// The program as a person names it: path and `.exe` stripped, case kept
+/// (`C:\Tools\NuGet.exe` → `NuGet`, `ConvertTo-SecureString`).
+pub fn display_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or(raw);
+    let lower = base.to_ascii_lowercase();
+    for ext in [".exe", ".cmd", ".bat", ".com"] {
+        if lower.ends_with(ext) && base.len() > ext.len() {
+            return base[..base.len() - ext.len()].to_owned();
+        }
+    }
+    base.to_owned()
+}
+
 fn powershell_alias(name: &str) -> Option<&'static str> {
     Some(match name {
         "iwr" => "invoke-webrequest",
@@ -58,16 +71,68 @@ fn is_python(name: &str) -> bool {
 /// Normalises every command of `script` in place; `env NAME=value cmd` prefixes become
 /// command-prefix assignments.
 pub fn normalize(script: &mut Script, language: Language) {
+    let resolved: Vec<Option<String>> = script
+        .commands
+        .iter()
+        .map(|c| resolve_variable_name(script, c))
+        .collect();
     let mut extra_assignments = Vec::new();
-    for cmd in &mut script.commands {
+    for (cmd, resolved) in script.commands.iter_mut().zip(resolved) {
+        if let Some(program) = resolved {
+            cmd.wrappers.push(cmd.raw_name.clone());
+            cmd.raw_name = program;
+        }
         normalize_command(cmd, language, &mut extra_assignments);
     }
     script.assignments.extend(extra_assignments);
 }
 
+/// `& $nuget push …` / `"$DOCKER" login …`: the program a variable names, from its assignment
+/// (`$nuget = Join-Path $root 'tools\nuget.exe'`, `DOCKER=/usr/bin/docker`), else from the
+/// variable's own name when that is a program name (`$twine`).
+fn resolve_variable_name(script: &Script, cmd: &Command) -> Option<String> {
+    let var = cmd
+        .raw_name
+        .trim_start_matches('$')
+        .trim_start_matches('{')
+        .trim_end_matches('}');
+    if !cmd.raw_name.starts_with('$')
+        || var.is_empty()
+        || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return None;
+    }
+    let assigned = script
+        .assignments
+        .iter()
+        .filter(|a| a.target.eq_ignore_ascii_case(var))
+        .find_map(|a| {
+            let text = match a.value.command.and_then(|i| script.commands.get(i)) {
+                // `Join-Path $dir 'nuget.exe'`: the last word names the program.
+                Some(inner) => inner.positionals().last()?.text.clone(),
+                None => a.value.text.clone(),
+            };
+            let program = text
+                .trim_matches(['"', '\''])
+                .rsplit(['/', '\\'])
+                .next()?
+                .to_owned();
+            let looks_like_program = !program.is_empty()
+                && !program.contains(['$', ' ', '(', '@'])
+                && program
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic());
+            looks_like_program.then_some(program)
+        });
+    assigned.or_else(|| Some(var.to_ascii_lowercase()))
+}
+
 fn normalize_command(cmd: &mut Command, language: Language, assignments: &mut Vec<Assignment>) {
     cmd.name = base_name(&cmd.raw_name);
+    // Aliases apply to the bare word only: `sc` is Set-Content, `sc.exe` is the service tool.
     if language == Language::PowerShell
+        && cmd.raw_name.eq_ignore_ascii_case(&cmd.name)
         && let Some(alias) = powershell_alias(&cmd.name)
     {
         cmd.name = alias.to_owned();

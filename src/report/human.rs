@@ -38,14 +38,15 @@ pub(super) fn render(
             .as_ref()
             .map(|s| redactor.text(&s.text))
             .unwrap_or_default();
-        let file = SimpleFile::new(name.clone(), text);
+        let compact = Compact::new(text, &result.findings);
+        let file = SimpleFile::new(name.clone(), compact.text.clone());
         for note in &result.notes {
             let diagnostic = Diagnostic::new(severity(note.severity))
                 .with_message(format!("{name}: {}", redactor.text(&note.message)));
             emit(out, ctx.color, &config, &file, &diagnostic)?;
         }
         for finding in &result.findings {
-            let diagnostic = diagnostic(finding, result, &file, &redactor, ctx);
+            let diagnostic = diagnostic(finding, result, &file, &compact, &redactor, ctx);
             emit(out, ctx.color, &config, &file, &diagnostic)?;
         }
     }
@@ -56,6 +57,7 @@ fn diagnostic(
     finding: &Finding,
     result: &FileResult,
     file: &SimpleFile<String, String>,
+    compact: &Compact,
     redactor: &Redactor<'_>,
     ctx: &ReportContext,
 ) -> Diagnostic<()> {
@@ -65,14 +67,14 @@ fn diagnostic(
         .with_message(redactor.text(&finding.message));
     let mut notes = Vec::new();
     if result.source.is_some() {
-        let mut primary = Label::primary((), clamp(text, &finding.span));
+        let mut primary = Label::primary((), clamp(text, &compact.map(&finding.span)));
         if !finding.label.is_empty() {
             primary = primary.with_message(redactor.text(&finding.label));
         }
         diagnostic = diagnostic.with_label(primary);
         for label in &finding.secondary {
             diagnostic = diagnostic.with_label(
-                Label::secondary((), clamp(text, &label.span))
+                Label::secondary((), clamp(text, &compact.map(&label.span)))
                     .with_message(redactor.text(&label.message)),
             );
         }
@@ -111,6 +113,64 @@ fn severity(severity: Severity) -> CsSeverity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
         Severity::Note => CsSeverity::Note,
+    }
+}
+
+/// The redacted text with each finding's hidden part shortened to `…`, so a long secret
+/// shows as `pypi-AgEI…` rather than a long run of `*` that would also tell its length.
+struct Compact {
+    text: String,
+    /// (start, end) of each shortened region in the redacted text, in order.
+    cuts: Vec<(usize, usize)>,
+}
+
+const ELLIPSIS: &str = "…";
+
+impl Compact {
+    fn new(redacted: String, findings: &[Finding]) -> Compact {
+        let mut regions: Vec<(usize, usize)> = findings
+            .iter()
+            .filter_map(|f| {
+                let start = f.span.start + f.secret.visible_prefix_len();
+                let end = f.span.end;
+                let hidden = redacted.get(start..end)?;
+                (end > start + 1 && hidden.bytes().all(|b| b == b'*')).then_some((start, end))
+            })
+            .collect();
+        regions.sort_unstable();
+        regions.dedup();
+        let mut text = String::with_capacity(redacted.len());
+        let mut cuts = Vec::new();
+        let mut last = 0;
+        for (start, end) in regions {
+            if start < last {
+                continue;
+            }
+            text.push_str(&redacted[last..start]);
+            text.push_str(ELLIPSIS);
+            cuts.push((start, end));
+            last = end;
+        }
+        text.push_str(&redacted[last..]);
+        Compact { text, cuts }
+    }
+
+    fn offset(&self, offset: usize) -> usize {
+        let mut shift: isize = 0;
+        for &(start, end) in &self.cuts {
+            if offset >= end {
+                shift += ELLIPSIS.len() as isize - (end - start) as isize;
+            } else if offset > start {
+                return (start as isize + shift) as usize + ELLIPSIS.len();
+            } else {
+                break;
+            }
+        }
+        (offset as isize + shift).max(0) as usize
+    }
+
+    fn map(&self, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+        self.offset(span.start)..self.offset(span.end)
     }
 }
 
@@ -163,15 +223,19 @@ mod tests {
             "error[CL001/secret-in-argument]: PyPI token passed to `twine upload --password`\n"
         ));
         assert!(out.contains(" --> deploy/publish.sh:3:46\n"), "{out}");
-        let masked = format!("pypi-AgEI{}", "*".repeat(PYPI.len() - 9));
-        assert!(out.contains(&format!(
-            "3 | twine upload --username __token__ --password {masked} dist/*\n"
-        )));
-        assert!(out.contains(&format!(
-            "{}{} PyPI token passed to `--password`\n",
-            " ".repeat(45),
-            "^".repeat(PYPI.len())
-        )));
+        // The hidden part is shortened to `…`, so the length of the secret is not shown.
+        assert!(
+            out.contains("3 | twine upload --username __token__ --password pypi-AgEI… dist/*\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "{}{} PyPI token passed to `--password`\n",
+                " ".repeat(45),
+                "^".repeat("pypi-AgEI…".chars().count())
+            )),
+            "{out}"
+        );
         assert!(out.contains("= help: use `--password \"$TWINE_PASSWORD\"`\n"));
         assert!(
             out.contains("= note: revoke the token at https://pypi.org/manage/account/token/\n")
@@ -182,7 +246,7 @@ mod tests {
             )
         );
         assert!(out.contains(" --> scripts/login.ps1:1:28\n"), "{out}");
-        assert!(out.contains("$pass = 'Xy9*********'"));
+        assert!(out.contains("$pass = 'Xy9…'"), "{out}");
         assert!(out.contains("- used here"));
         assert!(out.ends_with(
             "Found 2 credentials in 2 files (1 fixable with --fix, 1 with --unsafe-fixes). \

@@ -20,6 +20,22 @@ struct Document {
     findings: Vec<JsonFinding>,
     errors: Vec<JsonError>,
     summary: Summary,
+    /// Present only with `check --baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<JsonBaseline>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    /// Entries that matched no finding (fixed, or the file moved).
+    stale: Vec<JsonStale>,
+}
+
+#[derive(Serialize)]
+struct JsonStale {
+    path: String,
+    code: String,
+    fingerprint: String,
 }
 
 #[derive(Serialize)]
@@ -109,6 +125,16 @@ pub(super) fn render(
         findings,
         errors,
         summary: Summary::of(results, ctx),
+        baseline: ctx.stale_baseline.as_ref().map(|stale| JsonBaseline {
+            stale: stale
+                .iter()
+                .map(|e| JsonStale {
+                    path: e.path.clone(),
+                    code: e.code.clone(),
+                    fingerprint: e.fingerprint.clone(),
+                })
+                .collect(),
+        }),
     };
     serde_json::to_writer_pretty(&mut *out, &document)?;
     writeln!(out)
@@ -264,7 +290,7 @@ mod tests {
         assert_eq!(
             doc["summary"],
             json!({
-                "files_scanned": 4, "files_with_findings": 2, "findings": 2, "fixable": 1,
+                "files_scanned": 4, "files_with_findings": 2, "unused_suppressions": 0, "findings": 2, "fixable": 1,
                 "unsafe_fixable": 1, "files_with_errors": 1, "file_notes": 1,
             })
         );

@@ -60,6 +60,8 @@ pub struct ReportContext {
     /// Number of files scanned, clean ones included, when `results` holds only files with
     /// something to report; `None` means `results.len()`.
     pub files_scanned: Option<usize>,
+    /// Baseline entries that matched no finding, when a baseline was used (JSON reports them).
+    pub stale_baseline: Option<Vec<crate::baseline::Entry>>,
 }
 
 impl ReportContext {
@@ -71,6 +73,7 @@ impl ReportContext {
             tool_version: env!("CARGO_PKG_VERSION"),
             show_fixes: false,
             files_scanned: None,
+            stale_baseline: None,
         }
     }
 }
@@ -137,6 +140,8 @@ pub struct Summary {
     /// Files scanned ([`ReportContext::files_scanned`], or the number of results).
     pub files_scanned: usize,
     pub files_with_findings: usize,
+    /// CL900 findings (suppression comments that suppress nothing); included in `findings`.
+    pub unused_suppressions: usize,
     pub findings: usize,
     /// Findings whose fix `--fix` applies.
     pub fixable: usize,
@@ -159,6 +164,11 @@ impl Summary {
                 s.files_with_findings += 1;
             }
             s.findings += r.findings.len();
+            s.unused_suppressions += r
+                .findings
+                .iter()
+                .filter(|f| f.code == crate::rules::unused_suppression::meta().code)
+                .count();
             for f in &r.findings {
                 match f.fix.as_ref().map(|x| x.applicability) {
                     Some(Applicability::Safe) => s.fixable += 1,
@@ -177,7 +187,8 @@ impl Summary {
     /// `Found 3 credentials in 2 files (2 fixable with --fix).` or
     /// `No hardcoded credentials found in 5 files.`, plus a sentence about files with errors.
     pub fn sentence(&self) -> String {
-        let mut line = if self.findings == 0 {
+        let credentials = self.findings - self.unused_suppressions;
+        let mut line = if credentials == 0 {
             format!(
                 "No hardcoded credentials found in {}.",
                 plural(self.files_scanned, "file", "files")
@@ -197,10 +208,20 @@ impl Summary {
             };
             format!(
                 "Found {} in {}{fixes}.",
-                plural(self.findings, "credential", "credentials"),
+                plural(credentials, "credential", "credentials"),
                 plural(self.files_with_findings, "file", "files"),
             )
         };
+        if self.unused_suppressions > 0 {
+            line.push_str(&format!(
+                " {} (CL900).",
+                plural(
+                    self.unused_suppressions,
+                    "unused suppression",
+                    "unused suppressions"
+                )
+            ));
+        }
         if self.files_with_errors > 0 {
             line.push_str(&format!(
                 " {} could not be checked.",
@@ -256,7 +277,7 @@ pub(crate) fn slash_path(path: &Path) -> String {
 }
 
 /// The path with `/` separators and without `.` components, for hashing.
-fn normalized_path(path: &Path) -> String {
+pub fn normalized_path(path: &Path) -> String {
     let parts: Vec<String> = path
         .components()
         .filter(|c| !matches!(c, Component::CurDir))
@@ -479,6 +500,7 @@ pub(crate) mod test_support {
             tool_version: "0.1.0",
             show_fixes: false,
             files_scanned: Some(4),
+            stale_baseline: None,
         }
     }
 
@@ -536,6 +558,17 @@ mod tests {
             s.sentence(),
             "Found 2 credentials in 2 files (1 fixable with --fix, 1 with --unsafe-fixes). \
              1 file could not be checked."
+        );
+        let meta_only = Summary {
+            files_scanned: 3,
+            files_with_findings: 1,
+            findings: 2,
+            unused_suppressions: 2,
+            ..Summary::default()
+        };
+        assert_eq!(
+            meta_only.sentence(),
+            "No hardcoded credentials found in 3 files. 2 unused suppressions (CL900)."
         );
         let clean = Summary {
             files_scanned: 1,

@@ -44,16 +44,42 @@ impl Flow {
 
     /// The literal assignment `value` resolves to, when it is one variable reference.
     pub fn resolve<'s>(&self, script: &'s Script, value: &Value) -> Option<&'s Assignment> {
-        let var = value.sole_variable()?;
+        match value.parts.as_slice() {
+            [part] => self.resolve_part(script, part),
+            _ => None,
+        }
+    }
+
+    /// The literal assignment a dynamic part (`$X`, `${X}`, `$env:X`) resolves to.
+    pub fn resolve_part<'s>(
+        &self,
+        script: &'s Script,
+        part: &crate::model::Part,
+    ) -> Option<&'s Assignment> {
+        let crate::model::PartKind::Dynamic {
+            variable: Some(var),
+            env,
+            ..
+        } = &part.kind
+        else {
+            return None;
+        };
         let ps = script.language == Some(Language::PowerShell);
         let a = &script.assignments[*self.single.get(&flow_key(var, ps))?];
-        // An environment read only resolves to an environment assignment and vice versa.
-        let env_read = matches!(
-            value.parts.first().map(|p| &p.kind),
-            Some(crate::model::PartKind::Dynamic { env: true, .. })
-        );
+        // In PowerShell an environment read only resolves to an environment assignment and
+        // vice versa; in shell both are the same variable.
         let env_assign = matches!(a.scope, AssignmentScope::Env);
-        (env_read == env_assign || !ps).then_some(a)
+        (*env == env_assign || !ps).then_some(a)
+    }
+
+    /// The dynamic part of `value` that exactly covers `range` of its text.
+    pub fn part_covering<'v>(
+        value: &'v Value,
+        range: &std::ops::Range<usize>,
+    ) -> Option<&'v crate::model::Part> {
+        value.parts.iter().find(|p| {
+            matches!(p.kind, crate::model::PartKind::Dynamic { .. }) && p.text_range == *range
+        })
     }
 }
 
@@ -88,10 +114,36 @@ pub fn secret_range(value: &Value, format: ValueFormat) -> Option<std::ops::Rang
             } else {
                 !is_non_secret_key(key)
             };
-            if !key_ok {
+            if key_ok {
+                eq + 1..text.len()
+            } else if key.to_ascii_lowercase().ends_with("header") {
+                // `git -c http.extraheader="Authorization: Basic …"`.
+                let r = header_secret(&text[eq + 1..])?;
+                eq + 1 + r.start..eq + 1 + r.end
+            } else {
                 return None;
             }
-            eq + 1..text.len()
+        }
+        ValueFormat::OptionList => {
+            let mut offset = 0;
+            let mut found = None;
+            for item in text.split(',') {
+                if let Some((key, _)) = item.split_once('=')
+                    && secret::is_credential_name(key)
+                {
+                    found = Some(offset + key.len() + 1..offset + item.len());
+                }
+                offset += item.len() + 1;
+            }
+            found?
+        }
+        ValueFormat::SlashPass => {
+            let slash = text.find('/')?;
+            let end = text[slash..].find('@').map_or(text.len(), |i| slash + i);
+            if text[..slash].contains(':') || text[..slash].is_empty() {
+                return None;
+            }
+            slash + 1..end
         }
     };
     (!range.is_empty()).then_some(range)
@@ -314,7 +366,12 @@ impl Draft<'_> {
             .as_ref()
             .map(|t| t.kind.to_owned())
             .unwrap_or(self.what.clone());
-        let message = format!("{} {}", capitalize(&what), self.position);
+        // Token kinds keep their own spelling ("npm token"); generic words start the sentence.
+        let message = if token.is_some() {
+            format!("{what} {}", self.position)
+        } else {
+            format!("{} {}", capitalize(&what), self.position)
+        };
         let reference = env_reference(self.language, &self.env_var);
         let help = match &self.help_prefix {
             Some(prefix) => format!(

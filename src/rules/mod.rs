@@ -4,6 +4,7 @@
 pub mod common;
 pub mod plaintext_securestring;
 pub mod secret_in_argument;
+pub mod unused_suppression;
 
 use crate::catalog::Catalog;
 use crate::finding::{Finding, RuleMeta};
@@ -27,6 +28,7 @@ pub trait Rule: Sync + Send {
 pub static REGISTRY: &[&dyn Rule] = &[
     &secret_in_argument::SecretInArgument,
     &plaintext_securestring::PlaintextSecureString,
+    &unused_suppression::UnusedSuppression,
 ];
 
 /// All rules' metadata (for reporters and `credlint rules`).

@@ -188,95 +188,112 @@ fn report(
 ) {
     let language = cx.source.language;
     let env_var = env_for(spec, bound);
+    let tool_name = invocation_name(cmd, bound);
     let position = if flag == "standard input" {
-        format!("piped into `{}`", tool.name)
+        format!("piped into `{tool_name}`")
     } else if flag.starts_with("argument ") {
-        format!("passed to `{}` as {flag}", tool.name)
+        format!("passed to `{tool_name}` as {flag}")
     } else {
-        format!("passed to `{} {flag}`", tool.name)
+        format!("passed to `{tool_name} {flag}`")
     };
     let help_prefix = (!flag.starts_with("argument ") && flag != "standard input")
         .then(|| help_prefix(&flag, language));
-    match value.kind {
-        ValueKind::Literal | ValueKind::Mixed => {
-            let Some(range) = common::secret_range(&value, spec.format) else {
-                return;
-            };
-            if !value.is_static_range(range.clone()) {
-                return;
+    let Some(range) = common::secret_range(&value, spec.format).or_else(|| {
+        // A variable holding the whole `user:pass` or header: resolve it first.
+        (value.kind == ValueKind::Dynamic).then_some(0..value.text.len())
+    }) else {
+        return;
+    };
+    if value.is_static_range(range.clone()) {
+        let text = &value.text[range.clone()];
+        let Some(confidence) = common::credential_confidence(text) else {
+            return;
+        };
+        out.push(
+            Draft {
+                meta,
+                language,
+                value: &value,
+                range,
+                confidence,
+                position,
+                what: spec.what.clone(),
+                tool: Some(tool_name.clone()),
+                flag: Some(flag.clone()),
+                env_var,
+                revoke: tool.revoke.clone(),
+                statement_start: cmd.statement_span.start,
+                scope: cmd.scope.clone(),
+                help_prefix,
+                secondary: Vec::new(),
+                applicability: if value.quoting == crate::model::Quoting::HereSingle {
+                    Applicability::DisplayOnly
+                } else {
+                    Applicability::Safe
+                },
             }
-            let text = &value.text[range.clone()];
-            let Some(confidence) = common::credential_confidence(text) else {
-                return;
-            };
-            out.push(
-                Draft {
-                    meta,
-                    language,
-                    value: &value,
-                    range,
-                    confidence,
-                    position,
-                    what: spec.what.clone(),
-                    tool: Some(tool.name.clone()),
-                    flag: Some(flag.clone()),
-                    env_var,
-                    revoke: tool.revoke.clone(),
-                    statement_start: cmd.statement_span.start,
-                    scope: cmd.scope.clone(),
-                    help_prefix,
-                    secondary: Vec::new(),
-                    applicability: if value.quoting == crate::model::Quoting::HereSingle {
-                        Applicability::DisplayOnly
-                    } else {
-                        Applicability::Safe
-                    },
-                }
-                .finish(),
-            );
-        }
-        ValueKind::Dynamic => {
-            let Some(assignment) = cx.flow.resolve(cx.script, &value) else {
-                return;
-            };
-            let assigned = &assignment.value;
-            let Some(range) = common::secret_range(assigned, spec.format) else {
-                return;
-            };
-            let text = &assigned.text[range.clone()];
-            let Some(confidence) = common::credential_confidence(text) else {
-                return;
-            };
-            let var = &assignment.target;
-            out.push(
-                Draft {
-                    meta,
-                    language,
-                    value: assigned,
-                    range,
-                    confidence,
-                    position: format!(
-                        "assigned to `{}` and {position}",
-                        display_var(var, language)
-                    ),
-                    what: spec.what.clone(),
-                    tool: Some(tool.name.clone()),
-                    flag: Some(flag.clone()),
-                    env_var,
-                    revoke: tool.revoke.clone(),
-                    statement_start: assignment.statement_span.start,
-                    scope: assignment.scope_span.clone(),
-                    help_prefix: Some(format!("{} = ", display_var(var, language))),
-                    secondary: vec![Label {
-                        span: value.span.clone(),
-                        message: format!("used here by `{}`", tool.name),
-                    }],
-                    applicability: Applicability::Safe,
-                }
-                .finish(),
-            );
-        }
+            .finish(),
+        );
+        return;
     }
+    // The credential is a variable: report the literal it was assigned, if any.
+    let Some(part) = common::Flow::part_covering(&value, &range) else {
+        return;
+    };
+    let Some(assignment) = cx.flow.resolve_part(cx.script, part) else {
+        return;
+    };
+    let assigned = &assignment.value;
+    let whole_value = range.start == 0 && range.end == value.text.len();
+    let format = if whole_value {
+        spec.format
+    } else {
+        catalog::ValueFormat::Plain
+    };
+    let Some(range) = common::secret_range(assigned, format) else {
+        return;
+    };
+    let text = &assigned.text[range.clone()];
+    let Some(confidence) = common::credential_confidence(text) else {
+        return;
+    };
+    let var = &assignment.target;
+    out.push(
+        Draft {
+            meta,
+            language,
+            value: assigned,
+            range,
+            confidence,
+            position: format!(
+                "assigned to `{}` and {position}",
+                display_var(var, language)
+            ),
+            what: spec.what.clone(),
+            tool: Some(tool_name.clone()),
+            flag: Some(flag.clone()),
+            env_var,
+            revoke: tool.revoke.clone(),
+            statement_start: assignment.statement_span.start,
+            scope: assignment.scope_span.clone(),
+            help_prefix: Some(format!("{} = ", display_var(var, language))),
+            secondary: vec![Label {
+                span: part.span.clone(),
+                message: format!("used here by `{tool_name}`"),
+            }],
+            applicability: Applicability::Safe,
+        }
+        .finish(),
+    );
+}
+
+/// How the user wrote the invocation: `twine upload`, `Register-ScheduledTask`, `docker login`.
+fn invocation_name(cmd: &Command, bound: &Bound) -> String {
+    let program = crate::lang::normalize::display_name(&cmd.raw_name);
+    std::iter::once(program)
+        .chain(bound.subcommand.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn display_var(var: &str, language: Language) -> String {

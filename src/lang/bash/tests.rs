@@ -1,9 +1,11 @@
 use super::*;
-use crate::lang::{DEFAULT_PARSE_BUDGET, parse, parse_tree};
+use crate::lang::{DEFAULT_PARSE_BUDGET, parse_tree};
 use crate::model::{Part, PartKind};
 
+/// The adapter's own output, before the shared name normalisation.
 fn lower_text(text: &str) -> Script {
-    parse(Language::Shell, text, DEFAULT_PARSE_BUDGET).expect("parses")
+    let tree = parse_tree(Language::Shell, text, DEFAULT_PARSE_BUDGET).expect("parses");
+    crate::lang::bash::lower(&tree, text)
 }
 
 fn command<'s>(script: &'s Script, name: &str) -> &'s Command {
