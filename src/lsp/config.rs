@@ -1,27 +1,92 @@
-//! Which [`Settings`] lint a document: the nearest `credlint.toml` (discovered per workspace
-//! folder), then the editor's settings (`initializationOptions`, `workspace/didChangeConfiguration`)
-//! on top.
+//! Which settings lint a document: the nearest `credlint.toml` (discovered per workspace
+//! folder, read with [`crate::config::load`]), then the editor's settings
+//! (`initializationOptions`, `workspace/didChangeConfiguration`) on top.
 //!
-//! Reading a `credlint.toml` is the job of a [`ConfigLoader`]; [`ConfigProvider::new`] starts
-//! with [`builtin_loader`], which ignores the file and returns the defaults. Plug the real
-//! loader in with [`ConfigProvider::with_loader`] (one line in [`super::serve`]).
+//! Reading a file is the job of a [`ConfigLoader`]; [`ConfigProvider::new`] uses
+//! [`file_loader`]. Tests plug in their own with [`ConfigProvider::with_loader`].
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::engine::Settings;
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::engine::{self, Selection, Settings};
+use crate::fix::FixOptions;
 
 /// The name of the configuration file looked for in each directory.
-pub const CONFIG_FILE: &str = "credlint.toml";
+pub const CONFIG_FILE: &str = crate::config::FILE_NAME;
 
-/// Reads one `credlint.toml` into settings. The error is shown to the user as a log message,
-/// so it must not quote the file's content.
-pub type ConfigLoader = Arc<dyn Fn(&Path) -> Result<Settings, String> + Send + Sync>;
+/// Everything a configuration decides for one document.
+#[derive(Clone)]
+pub struct Project {
+    pub settings: Settings,
+    /// Guards and indentation for quick fixes (`[fix]`).
+    pub fix: FixOptions,
+    /// The loaded file, for `allow.paths`; `None` with the defaults.
+    pub config: Option<Arc<Config>>,
+}
 
-/// The loader used until a configuration loader exists: the defaults, whatever the file says.
-pub fn builtin_loader() -> ConfigLoader {
-    Arc::new(|_path: &Path| Ok(Settings::default()))
+impl Project {
+    pub fn defaults() -> Project {
+        Project {
+            settings: Settings::default(),
+            fix: FixOptions::default(),
+            config: None,
+        }
+    }
+
+    /// Whether findings in `path` are allowlisted (`allow.paths`).
+    pub fn path_allowed(&self, path: &Path) -> bool {
+        self.config.as_ref().is_some_and(|c| c.path_allowed(path))
+    }
+}
+
+/// Reads one `credlint.toml`. The error is shown to the user as a log message, so it must not
+/// quote the file's values.
+pub type ConfigLoader = Arc<dyn Fn(&Path) -> Result<Project, String> + Send + Sync>;
+
+/// Reads `credlint.toml` with [`crate::config::load`] and applies it as `credlint check` does
+/// without command-line overrides.
+pub fn file_loader() -> ConfigLoader {
+    Arc::new(|path: &Path| {
+        let config = crate::config::load(path).map_err(|e| e.to_string())?;
+        project_from_config(config)
+    })
+}
+
+/// The settings `credlint check` derives from a configuration when no flag overrides it.
+pub fn project_from_config(config: Config) -> Result<Project, String> {
+    let catalog = if config.tools.is_empty() {
+        Catalog::builtin().clone()
+    } else {
+        Catalog::builtin()
+            .extended(config.tools.clone())
+            .map_err(|e| format!("invalid [[tool]] entry in the configuration: {e}"))?
+    };
+    let selection = Selection {
+        select: config.select.clone(),
+        ignore: config.ignore.clone(),
+    };
+    let mut settings = Settings::new(Arc::new(catalog), selection);
+    settings.min_confidence = config
+        .min_confidence
+        .unwrap_or(engine::DEFAULT_MIN_CONFIDENCE);
+    settings.severity = config.severity.clone();
+    settings.allow = config.allow.clone();
+    settings.env_names = config.env_names.clone();
+    let mut fix = FixOptions {
+        guards: config.guard.unwrap_or(true),
+        ..FixOptions::default()
+    };
+    if let Some(indent) = &config.indent {
+        fix.indent_unit = indent.clone();
+    }
+    Ok(Project {
+        settings,
+        fix,
+        config: Some(Arc::new(config)),
+    })
 }
 
 /// Settings the editor sends, under the `credlint` key or at the top level:
@@ -47,11 +112,12 @@ impl ClientSettings {
     }
 
     fn apply(&self, settings: &mut Settings) {
+        // Like the command line: the editor's `select` replaces the file's, `ignore` adds.
         if let Some(select) = &self.select {
             settings.selection.select = select.clone();
         }
         if let Some(ignore) = &self.ignore {
-            settings.selection.ignore = ignore.clone();
+            settings.selection.ignore.extend(ignore.iter().cloned());
         }
         if let Some(min) = self.min_confidence {
             settings.min_confidence = min;
@@ -65,7 +131,7 @@ pub struct ConfigProvider {
     loader: ConfigLoader,
     client: ClientSettings,
     /// Keyed by the configuration file that applies (`None`: no file found).
-    cache: HashMap<Option<PathBuf>, Arc<Settings>>,
+    cache: HashMap<Option<PathBuf>, Arc<Project>>,
 }
 
 impl ConfigProvider {
@@ -74,7 +140,7 @@ impl ConfigProvider {
     pub fn new(roots: Vec<PathBuf>) -> ConfigProvider {
         ConfigProvider {
             roots,
-            loader: builtin_loader(),
+            loader: file_loader(),
             client: ClientSettings::default(),
             cache: HashMap::new(),
         }
@@ -125,23 +191,23 @@ impl ConfigProvider {
 
     /// The settings for a document at `path` (`None` for unsaved buffers), and an error to
     /// show when its configuration file could not be loaded (the defaults apply then).
-    pub fn settings_for(&mut self, path: Option<&Path>) -> (Arc<Settings>, Option<String>) {
+    pub fn settings_for(&mut self, path: Option<&Path>) -> (Arc<Project>, Option<String>) {
         let file = path.and_then(|p| self.config_file_for(p));
         if let Some(settings) = self.cache.get(&file) {
             return (settings.clone(), None);
         }
-        let (mut settings, error) = match &file {
+        let (mut project, error) = match &file {
             Some(f) => match (self.loader)(f) {
-                Ok(s) => (s, None),
+                Ok(p) => (p, None),
                 Err(e) => (
-                    Settings::default(),
-                    Some(format!("{}: {e}; using the defaults", f.display())),
+                    Project::defaults(),
+                    Some(format!("{e}\n(credlint: using the default settings)")),
                 ),
             },
-            None => (Settings::default(), None),
+            None => (Project::defaults(), None),
         };
-        self.client.apply(&mut settings);
-        let settings = Arc::new(settings);
+        self.client.apply(&mut project.settings);
+        let settings = Arc::new(project);
         // A failed load is not cached, so the next document reports it too and a fix is seen.
         if error.is_none() {
             self.cache.insert(file, settings.clone());
@@ -186,15 +252,15 @@ mod tests {
         let mut provider = ConfigProvider::new(vec![dir.path().to_owned()]).with_loader(Arc::new(
             move |_: &Path| {
                 counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let mut s = Settings::default();
-                s.min_confidence = 0.7;
-                Ok(s)
+                let mut p = Project::defaults();
+                p.settings.min_confidence = 0.7;
+                Ok(p)
             },
         ));
         let path = dir.path().join("a.sh");
         let (s, err) = provider.settings_for(Some(&path));
         assert!(err.is_none());
-        assert_eq!(s.min_confidence, 0.7);
+        assert_eq!(s.settings.min_confidence, 0.7);
         provider.settings_for(Some(&path));
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 1, "cached");
         let client =
@@ -202,8 +268,8 @@ mod tests {
                 .unwrap();
         provider.set_client_settings(client);
         let (s, _) = provider.settings_for(Some(&path));
-        assert_eq!(s.selection.ignore, vec!["CL002".to_owned()]);
-        assert_eq!(s.min_confidence, 0.7);
+        assert_eq!(s.settings.selection.ignore, vec!["CL002".to_owned()]);
+        assert_eq!(s.settings.min_confidence, 0.7);
         assert!(ClientSettings::from_json(&serde_json::json!({"minConfidence": "x"})).is_err());
     }
 
@@ -214,7 +280,36 @@ mod tests {
         let mut provider = ConfigProvider::new(vec![dir.path().to_owned()])
             .with_loader(Arc::new(|_: &Path| Err("bad key `x`".to_owned())));
         let (s, err) = provider.settings_for(Some(&dir.path().join("a.sh")));
-        assert_eq!(s.min_confidence, crate::engine::DEFAULT_MIN_CONFIDENCE);
+        assert_eq!(
+            s.settings.min_confidence,
+            crate::engine::DEFAULT_MIN_CONFIDENCE
+        );
         assert!(err.unwrap().contains("bad key"));
+    }
+
+    #[test]
+    fn the_file_loader_reads_credlint_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(CONFIG_FILE),
+            "min-confidence = 0.8\nignore = [\"CL002\"]\n[fix]\nguard = false\n[allow]\npaths = [\"vendor/\"]\n",
+        )
+        .unwrap();
+        let mut provider = ConfigProvider::new(vec![dir.path().to_owned()]);
+        let (p, err) = provider.settings_for(Some(&dir.path().join("a.sh")));
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(p.settings.min_confidence, 0.8);
+        assert_eq!(p.settings.selection.ignore, vec!["CL002".to_owned()]);
+        assert!(!p.fix.guards);
+        assert!(p.path_allowed(&dir.path().join("vendor/x.sh")));
+        assert!(!p.path_allowed(&dir.path().join("a.sh")));
+        std::fs::write(dir.path().join(CONFIG_FILE), "no-such-key = 1\n").unwrap();
+        provider.invalidate();
+        let (p, err) = provider.settings_for(Some(&dir.path().join("a.sh")));
+        assert!(err.unwrap().contains("no-such-key"));
+        assert_eq!(
+            p.settings.min_confidence,
+            crate::engine::DEFAULT_MIN_CONFIDENCE
+        );
     }
 }

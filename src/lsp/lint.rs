@@ -10,8 +10,9 @@ use crossbeam_channel::{Receiver, Sender};
 use lsp_types::Uri;
 use tree_sitter::Tree;
 
+use super::config::Project;
 use super::position::LineIndex;
-use crate::engine::{self, Settings};
+use crate::engine;
 use crate::finding::Finding;
 use crate::model::Language;
 use crate::source::{Encoding, SourceFile};
@@ -24,6 +25,8 @@ pub struct Linted {
     pub findings: Vec<Finding>,
     /// Where guards may start (after `param()`, `#Requires`, `using`).
     pub header_end: usize,
+    /// The configuration it was linted with (code actions fix with the same options).
+    pub project: Arc<Project>,
 }
 
 pub struct Job {
@@ -34,7 +37,7 @@ pub struct Job {
     pub path: Option<PathBuf>,
     pub text: String,
     pub tree: Option<Tree>,
-    pub settings: Arc<Settings>,
+    pub project: Arc<Project>,
 }
 
 pub struct Done {
@@ -55,18 +58,23 @@ pub fn run(job: Job) -> Done {
         path,
         text,
         tree,
-        settings,
+        project,
     } = job;
     let label = path.clone().unwrap_or_else(|| PathBuf::from(uri.as_str()));
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let source = SourceFile::from_text(label, language, text, Encoding::Utf8);
-        let (output, tree) = engine::lint_incremental(&source, &settings, tree.as_ref())?;
+        let (output, tree) = engine::lint_incremental(&source, &project.settings, tree.as_ref())?;
+        let mut findings = output.findings;
+        if path.as_deref().is_some_and(|p| project.path_allowed(p)) {
+            findings.clear();
+        }
         let linted = Linted {
             version,
             lines: LineIndex::new(&source.text),
-            findings: output.findings,
+            findings,
             header_end: output.script.as_ref().map_or(0, |s| s.header_end),
             source,
+            project: project.clone(),
         };
         Ok::<_, engine::LintError>((Arc::new(linted), tree))
     }));

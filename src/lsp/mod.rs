@@ -390,7 +390,7 @@ impl Server {
         let doc = self.docs.get(uri)?;
         let language = doc.language?;
         let path = doc.path.clone();
-        let (settings, error) = self.config.settings_for(path.as_deref());
+        let (project, error) = self.config.settings_for(path.as_deref());
         if let Some(error) = error {
             self.log(MessageType::WARNING, error);
         }
@@ -405,7 +405,7 @@ impl Server {
             path,
             text: doc.text.clone(),
             tree: doc.tree.clone(),
-            settings,
+            project,
         })
     }
 
