@@ -319,3 +319,174 @@ fn utf16_is_the_default_and_stale_results_are_never_published_last() {
     }
     assert!(client.shutdown());
 }
+
+/// Applies a code action's edits to `text` and sends them as one full-text change.
+fn apply_action(client: &Client, uri: &str, text: &str, action: &Value, version: i64) -> String {
+    let edits = action["edit"]["changes"][uri].as_array().unwrap();
+    let new = apply(text, edits, PositionEncoding::Utf16);
+    client.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": new}]}),
+    );
+    new
+}
+
+fn actions(client: &mut Client, uri: &str, diagnostics: &[Value]) -> Vec<Value> {
+    let range = diagnostics.first().map(|d| d["range"].clone()).unwrap_or(
+        json!({"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}),
+    );
+    let r = client.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range, "context": {"diagnostics": diagnostics}}),
+    );
+    r.response_result.unwrap().as_array().unwrap().clone()
+}
+
+#[test]
+fn suppress_action_silences_the_finding() {
+    let (mut client, _) = Client::start(json!({}));
+    let uri = "file:///nonexistent-ws/s.sh";
+    let text = format!("twine upload dist/* -u __token__ -p {TOKEN}\necho ok\n");
+    open(&client, uri, "sh", &text);
+    let diags = client.diagnostics(uri, 1);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let acts = actions(&mut client, uri, &diags);
+    let suppress = acts
+        .iter()
+        .find(|a| a["title"] == "Suppress CL001 on this line")
+        .expect("a suppress action");
+    let new = apply_action(&client, uri, &text, suppress, 2);
+    assert!(new.starts_with("twine upload") && new.contains(" # credlint: ignore[CL001]\necho ok"));
+    assert_eq!(client.diagnostics(uri, 2), Vec::<Value>::new());
+
+    // No suppression is offered on a line continued with `\`: a comment would end the command.
+    let uri2 = "file:///nonexistent-ws/cont.sh";
+    let text = format!("twine upload dist/* -u __token__ -p {TOKEN} \\\n  --verbose\n");
+    open(&client, uri2, "sh", &text);
+    let diags = client.diagnostics(uri2, 1);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let acts = actions(&mut client, uri2, &diags);
+    assert!(
+        acts.iter()
+            .all(|a| a["title"] != "Suppress CL001 on this line"),
+        "{acts:#?}"
+    );
+    assert!(client.shutdown());
+}
+
+#[test]
+fn powershell_document_is_linted_and_fix_all_clears_it() {
+    let (mut client, _) = Client::start(json!({}));
+    let uri = "file:///nonexistent-ws/Publish_to_PyPI.ps1";
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/seed/Publish_to_PyPI.ps1"),
+    )
+    .unwrap();
+    open(&client, uri, "powershell", &text);
+    let diags = client.diagnostics(uri, 1);
+    assert!(!diags.is_empty(), "the founding case is found");
+    assert!(diags.iter().all(|d| d["source"] == "credlint"));
+    let acts = actions(&mut client, uri, &diags);
+    let fix_all = acts
+        .iter()
+        .find(|a| a["kind"] == "source.fixAll.credlint")
+        .expect("fix all");
+    let new = apply_action(&client, uri, &text, fix_all, 2);
+    let expected = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/seed/Publish_to_PyPI.fixed.ps1"),
+    )
+    .unwrap();
+    assert_eq!(
+        new, expected,
+        "fix-all in the editor equals `credlint check --fix`"
+    );
+    assert_eq!(client.diagnostics(uri, 2), Vec::<Value>::new());
+    assert!(client.shutdown());
+}
+
+#[test]
+fn credlint_toml_is_discovered_and_reloaded_when_it_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let ws_uri = credlint::lsp::document::path_to_uri(&root);
+    let (server_end, client_end) = Connection::memory();
+    let server = std::thread::spawn(move || credlint::lsp::serve(&server_end).unwrap());
+    let mut client = Client {
+        conn: client_end,
+        server: Some(server),
+        next: 0,
+        seen: Vec::new(),
+    };
+    let r = client.request(
+        "initialize",
+        json!({"capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}},
+               "workspaceFolders": [{"uri": ws_uri, "name": "ws"}]}),
+    );
+    assert!(r.response_result.is_ok());
+    client.notify("initialized", json!({}));
+    // The server asks to watch credlint.toml.
+    let registration = loop {
+        if let Message::Request(req) = client.recv() {
+            break req;
+        }
+    };
+    assert_eq!(registration.method, "client/registerCapability");
+    assert_eq!(
+        registration.params["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"],
+        "**/credlint.toml"
+    );
+    client
+        .conn
+        .sender
+        .send(Response::new_ok(registration.id, Value::Null).into())
+        .unwrap();
+
+    let config = root.join("credlint.toml");
+    std::fs::write(&config, "ignore = [\"CL001\"]\n").unwrap();
+    let script = root.join("sub").join("p.sh");
+    let uri = credlint::lsp::document::path_to_uri(&script);
+    open(
+        &client,
+        &uri,
+        "sh",
+        &format!("twine upload dist/* -u __token__ -p {TOKEN}\n"),
+    );
+    assert_eq!(
+        client.diagnostics(&uri, 1),
+        Vec::<Value>::new(),
+        "CL001 ignored by credlint.toml"
+    );
+
+    std::fs::write(&config, "min-confidence = 0.5\n").unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": credlint::lsp::document::path_to_uri(&config), "type": 2}]}),
+    );
+    assert_eq!(client.diagnostics(&uri, 1).len(), 1, "reloaded");
+
+    // Editor settings apply on top.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"credlint": {"ignore": ["secret-in-argument"]}}}),
+    );
+    assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
+
+    // A broken file: a log message, the defaults, no crash.
+    std::fs::write(&config, "no-such-key = 1\n").unwrap();
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    );
+    assert_eq!(client.diagnostics(&uri, 1).len(), 1);
+    let logged = client.seen.iter().any(|n| {
+        n.method == "window/logMessage"
+            && n.params["message"]
+                .as_str()
+                .unwrap()
+                .contains("no-such-key")
+    });
+    assert!(logged, "{:#?}", client.seen);
+    assert!(client.shutdown());
+}

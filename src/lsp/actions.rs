@@ -13,6 +13,8 @@ use super::position::{LineIndex, PositionEncoding};
 use crate::finding::{Applicability, Finding, Severity};
 use crate::fix::{self, FixOptions};
 use crate::model::Language;
+use crate::source::SourceFile;
+use crate::{engine, rules};
 
 /// `source` of every diagnostic.
 pub const SOURCE: &str = "credlint";
@@ -225,7 +227,7 @@ pub fn quick_fix(
     };
     let opts = FixOptions {
         unsafe_fixes: unsafe_fix,
-        ..FixOptions::default()
+        ..linted.project.fix.clone()
     };
     let plan = fix::fix_file_text(
         &linted.source,
@@ -260,38 +262,43 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// The code of `unused-suppression`, which a suppression must not cause.
+fn unused_suppression_code() -> &'static str {
+    rules::unused_suppression::meta().code
+}
+
 /// The marker that suppresses findings on its line.
 pub fn suppression_comment(code: &str) -> String {
     format!(" # credlint: ignore[{code}]")
 }
 
 /// "Suppress CODE on this line": appends ` # credlint: ignore[CODE]` to the line the finding
-/// starts on, or adds the code to a marker already there. When the line continues on the next
-/// (`\` in shell, a backtick in PowerShell), the comment goes at the end of the statement's
-/// last line instead, where it does not break the continuation.
+/// starts on, or adds the code to a marker already there. Offered only when re-linting the
+/// result shows the finding gone and no new problem (e.g. not inside a heredoc, where the text
+/// would not be a comment, nor on a line continued with `\\` or a backtick, where a comment
+/// would end the command).
 pub fn suppress(
     linted: &Linted,
     f: &Finding,
     diagnostic: &Diagnostic,
     uri: &Uri,
     enc: PositionEncoding,
-) -> CodeAction {
+) -> Option<CodeAction> {
     let source = &linted.source;
     let text = &source.text;
     let continuation = match source.language {
         Language::Shell => '\\',
         Language::PowerShell => '`',
     };
-    let last_line = source.line_starts().len() - 1;
-    let mut line = source.line_index(f.span.start);
-    while line < last_line && source.line_text(line).ends_with(continuation) {
-        line += 1;
-    }
+    let line = source.line_index(f.span.start);
     let start = source.line_start(line);
     let content = source.line_text(line);
+    if content.ends_with(continuation) {
+        return None;
+    }
     let line_end = start + content.len();
     const MARKER: &str = "# credlint: ignore[";
-    let edit = match content.find(MARKER) {
+    let (at, insert) = match content.find(MARKER) {
         Some(m) if content[m..].contains(']') => {
             let close = start + m + content[m..].find(']').unwrap_or(0);
             let codes = &text[start + m + MARKER.len()..close];
@@ -299,27 +306,45 @@ pub fn suppress(
                 .split(',')
                 .any(|c| c.trim().eq_ignore_ascii_case(f.code))
             {
-                None
-            } else {
-                Some(TextEdit::new(
-                    linted.lines.range(text, &(close..close), enc),
-                    format!(",{}", f.code),
-                ))
+                return None;
             }
+            (close, format!(",{}", f.code))
         }
-        _ => Some(TextEdit::new(
-            linted.lines.range(text, &(line_end..line_end), enc),
-            suppression_comment(f.code),
-        )),
+        _ => (line_end, suppression_comment(f.code)),
     };
-    CodeAction {
+    let mut suppressed = text.clone();
+    suppressed.insert_str(at, &insert);
+    let relinted = SourceFile::from_text(
+        source.path.clone(),
+        source.language,
+        suppressed,
+        source.encoding,
+    );
+    let findings = engine::lint(&relinted, &linted.project.settings)
+        .ok()?
+        .findings;
+    let before = |code: &str| linted.findings.iter().filter(|g| g.code == code).count();
+    let after = |code: &str| findings.iter().filter(|g| g.code == code).count();
+    let gone = !findings
+        .iter()
+        .any(|g| g.code == f.code && g.span.start == f.span.start);
+    if !gone || after(unused_suppression_code()) > before(unused_suppression_code()) {
+        return None;
+    }
+    Some(CodeAction {
         title: format!("Suppress {} on this line", f.code),
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: Some(vec![diagnostic.clone()]),
-        edit: edit.map(|e| workspace_edit(uri, vec![e])),
+        edit: Some(workspace_edit(
+            uri,
+            vec![TextEdit::new(
+                linted.lines.range(text, &(at..at), enc),
+                insert,
+            )],
+        )),
         is_preferred: Some(false),
         ..CodeAction::default()
-    }
+    })
 }
 
 /// "Fix all credlint problems": every safe fix, as `--fix` applies them.
@@ -328,7 +353,10 @@ pub fn fix_all(linted: &Linted, uri: &Uri, enc: PositionEncoding) -> Option<Code
         &linted.source,
         &linted.findings,
         linted.header_end,
-        &FixOptions::default(),
+        &FixOptions {
+            unsafe_fixes: false,
+            ..linted.project.fix.clone()
+        },
     )
     .ok()?;
     if plan.text == linted.source.text {
@@ -376,9 +404,9 @@ pub fn code_actions(
             }
         }
         for (f, d) in &pairs {
-            out.push(CodeActionOrCommand::CodeAction(suppress(
-                linted, f, d, uri, enc,
-            )));
+            if let Some(action) = suppress(linted, f, d, uri, enc) {
+                out.push(CodeActionOrCommand::CodeAction(action));
+            }
         }
     }
     if kind_allowed(only, FIX_ALL_KIND)
