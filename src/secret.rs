@@ -231,7 +231,7 @@ pub fn is_dummy_phrase(value: &str) -> bool {
         .filter(|c| c.is_ascii_alphabetic())
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    if letters.is_empty() || value.chars().any(|c| !c.is_ascii()) {
+    if letters.is_empty() || !value.is_ascii() {
         return false;
     }
     // Word break by dynamic programming over the dummy vocabulary.

@@ -444,3 +444,94 @@ pub fn capitalize(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// True for literals that name a file rather than hold a secret: `~/.aws/key.json`,
+/// `./certs/client.pem`, `C:\keys\deploy.pfx`, `/run/secrets/db_password`. A base64 secret
+/// may start with `/`, so an absolute path needs short, word-like segments.
+pub fn looks_like_path(text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with("~/") || t.starts_with("./") || t.starts_with("../") {
+        return true;
+    }
+    let b = t.as_bytes();
+    if b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
+    {
+        return true;
+    }
+    if t.starts_with('/') && t.len() > 1 {
+        return t.split('/').filter(|s| !s.is_empty()).all(|s| {
+            s.len() < 20
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        });
+    }
+    const FILE_EXTENSIONS: &[&str] = &[
+        ".json", ".pem", ".key", ".p12", ".pfx", ".crt", ".cer", ".txt", ".gpg", ".asc", ".ini",
+        ".cfg", ".conf", ".yaml", ".yml", ".xml", ".env", ".kdbx", ".ppk",
+    ];
+    let lower = t.to_ascii_lowercase();
+    !t.contains(char::is_whitespace) && FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+/// Where a value sits: the statement a guard for it goes before, and its block.
+#[derive(Clone, Debug)]
+pub struct ValueSite {
+    pub statement_start: usize,
+    pub scope: Span,
+}
+
+/// Calls `f` for every value the script holds in a command (arguments, stdin, redirect
+/// targets), an assignment, or a heredoc body, and for every value nested in them (array
+/// elements, the literal defaults of `${X:-…}`), with the statement it belongs to.
+pub fn each_value(script: &Script, mut f: impl FnMut(&Value, &ValueSite)) {
+    fn walk(v: &Value, site: &ValueSite, f: &mut dyn FnMut(&Value, &ValueSite), depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        f(v, site);
+        for e in &v.elements {
+            walk(e, site, f, depth + 1);
+        }
+        for p in &v.parts {
+            if let crate::model::PartKind::Dynamic {
+                default: Some(d), ..
+            } = &p.kind
+            {
+                walk(d, site, f, depth + 1);
+            }
+        }
+    }
+    for cmd in &script.commands {
+        let site = ValueSite {
+            statement_start: cmd.statement_span.start,
+            scope: cmd.scope.clone(),
+        };
+        for arg in &cmd.args {
+            match arg {
+                crate::model::Arg::Positional(v) => walk(v, &site, &mut f, 0),
+                crate::model::Arg::Flag { value: Some(v), .. } => walk(v, &site, &mut f, 0),
+                _ => {}
+            }
+        }
+        for v in cmd.stdin.iter().chain(&cmd.output_files) {
+            walk(v, &site, &mut f, 0);
+        }
+    }
+    for a in &script.assignments {
+        let site = ValueSite {
+            statement_start: a.statement_span.start,
+            scope: a.scope_span.clone(),
+        };
+        walk(&a.value, &site, &mut f, 0);
+    }
+    for h in &script.heredocs {
+        let Some(cmd) = h.command.and_then(|i| script.commands.get(i)) else {
+            continue;
+        };
+        let site = ValueSite {
+            statement_start: cmd.statement_span.start,
+            scope: cmd.scope.clone(),
+        };
+        walk(&h.body, &site, &mut f, 0);
+    }
+}

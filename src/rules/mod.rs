@@ -2,9 +2,14 @@
 //! Adding a rule touches its file, one line of [`REGISTRY`] and its fixtures.
 
 pub mod common;
+pub mod credential_parameter_type;
+pub mod plaintext_password_parameter;
 pub mod plaintext_securestring;
 pub mod secret_in_argument;
+pub mod secret_in_default;
+pub mod secret_in_env_assignment;
 pub mod unused_suppression;
+pub mod username_and_password_parameters;
 
 use crate::catalog::Catalog;
 use crate::finding::{Finding, RuleMeta};
@@ -28,6 +33,11 @@ pub trait Rule: Sync + Send {
 pub static REGISTRY: &[&dyn Rule] = &[
     &secret_in_argument::SecretInArgument,
     &plaintext_securestring::PlaintextSecureString,
+    &secret_in_env_assignment::SecretInEnvAssignment,
+    &secret_in_default::SecretInDefault,
+    &plaintext_password_parameter::PlaintextPasswordParameter,
+    &username_and_password_parameters::UsernameAndPasswordParameters,
+    &credential_parameter_type::CredentialParameterType,
     &unused_suppression::UnusedSuppression,
 ];
 

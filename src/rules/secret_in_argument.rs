@@ -258,6 +258,7 @@ fn report(
         return;
     };
     let var = &assignment.target;
+    let self_assignment = var.eq_ignore_ascii_case(&env_var);
     out.push(
         Draft {
             meta,
@@ -281,7 +282,13 @@ fn report(
                 span: part.span.clone(),
                 message: format!("used here by `{tool_name}`"),
             }],
-            applicability: Applicability::Safe,
+            // `export SSHPASS=lit` read back as `$SSHPASS`: rewriting the assignment to
+            // `SSHPASS="$SSHPASS"` would do nothing; the fix is to delete the assignment.
+            applicability: if self_assignment {
+                Applicability::DisplayOnly
+            } else {
+                Applicability::Safe
+            },
         }
         .finish(),
     );
