@@ -118,7 +118,54 @@ fn main() {
         ms(*samples.last().unwrap())
     );
 
+    phases(&text);
+
     send(Request::new(RequestId::from(2), "shutdown".into(), json!(null)).into());
     send(Notification::new("exit".into(), json!(null)).into());
     server.join().unwrap();
+}
+
+/// Where the time goes: the engine's phases on the same script and the same edit (medians).
+fn phases(text: &str) {
+    use credlint::{engine, lang, model::Language, source};
+    let lang_ = Language::Shell;
+    let budget = lang::DEFAULT_PARSE_BUDGET;
+    let settings = engine::Settings::default();
+    let mid = text[..text.len() / 2].rfind('\n').unwrap() + 1;
+    let mut edited_text = text.to_owned();
+    edited_text.insert(mid, 'x');
+    let mut t = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..30 {
+        let started = Instant::now();
+        let tree = lang::parse_tree(lang_, text, budget).unwrap();
+        t[0].push(started.elapsed());
+        let mut old = tree.clone();
+        old.edit(&lang::input_edit(text, mid..mid, "x"));
+        let started = Instant::now();
+        let tree = lang::parse_tree_incremental(lang_, &edited_text, Some(&old), budget).unwrap();
+        t[1].push(started.elapsed());
+        let started = Instant::now();
+        let script = lang::lower(lang_, &tree, &edited_text);
+        t[2].push(started.elapsed());
+        let src = source::SourceFile::from_text(
+            "big.sh",
+            lang_,
+            edited_text.clone(),
+            source::Encoding::Utf8,
+        );
+        let started = Instant::now();
+        let _ = engine::lint_script(&src, &script, &settings);
+        t[3].push(started.elapsed());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64() * 1e3
+    };
+    eprintln!(
+        "lsp_latency phases (median): full parse {:.2} ms, incremental parse {:.2} ms, lower {:.2} ms, rules {:.2} ms",
+        median(&mut t[0]),
+        median(&mut t[1]),
+        median(&mut t[2]),
+        median(&mut t[3])
+    );
 }

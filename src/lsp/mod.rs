@@ -10,6 +10,7 @@ pub mod config;
 pub mod document;
 pub mod lint;
 pub mod position;
+pub mod transport;
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
@@ -46,7 +47,7 @@ pub fn run_stdio() -> Result<i32> {
             .unwrap_or_default();
         eprintln!("credlint lsp: internal error at {at} (a bug in credlint)");
     }));
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, io_threads) = transport::stdio();
     let clean = serve(&connection)?;
     drop(connection);
     io_threads.join().context("LSP stdio")?;
