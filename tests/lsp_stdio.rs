@@ -45,23 +45,28 @@ fn stdio_session_survives_malformed_input_and_exits_cleanly() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut send = |v: Value| stdin.write_all(&frame(&v)).unwrap();
+    fn send(stdin: &mut std::process::ChildStdin, v: Value) {
+        stdin.write_all(&frame(&v)).unwrap();
+    }
     send(
+        &mut stdin,
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
     );
     let init = read(&mut stdout).unwrap();
     assert_eq!(init["id"], 1);
     assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
-    send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
     // A body that is not JSON.
     let garbage = b"{\"jsonrpc\": \"2.0\", \"method\": ";
     let mut bytes = format!("Content-Length: {}\r\n\r\n", garbage.len()).into_bytes();
     bytes.extend_from_slice(garbage);
-    send(json!(null)); // also not a JSON-RPC message
-    drop(send);
+    send(&mut stdin, json!(null)); // also not a JSON-RPC message
     stdin.write_all(&bytes).unwrap();
-    let mut send = |v: Value| stdin.write_all(&frame(&v)).unwrap();
     send(
+        &mut stdin,
         json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
         "uri": "file:///nowhere/a.sh", "languageId": "sh", "version": 7,
         "text": "curl -u admin:Zq8mW2xTr5vLp9sK https://example.com\n"}}}),
@@ -86,7 +91,10 @@ fn stdio_session_survives_malformed_input_and_exits_cleanly() {
             .len(),
         1
     );
-    send(json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}),
+    );
     loop {
         let msg = read(&mut stdout).unwrap();
         if msg["id"] == 2 {
@@ -94,7 +102,7 @@ fn stdio_session_survives_malformed_input_and_exits_cleanly() {
             break;
         }
     }
-    send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    send(&mut stdin, json!({"jsonrpc": "2.0", "method": "exit"}));
     drop(stdin);
     assert_eq!(read(&mut stdout), None, "nothing after exit");
     let status = child.wait().unwrap();
