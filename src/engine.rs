@@ -194,17 +194,38 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
         flow: &flow,
     };
     let mut findings = Vec::new();
+    let mut fallbacks = Vec::new();
     for rule in rules::REGISTRY {
         if settings.selection.enabled(rule.meta()) {
-            rule.check(&cx, &mut findings);
+            if rule.fallback() {
+                rule.check(&cx, &mut fallbacks);
+            } else {
+                rule.check(&cx, &mut findings);
+            }
         }
     }
     findings.retain(|f| f.confidence >= Confidence(settings.min_confidence));
+    // Fallback rules only report what no specific rule reported: a finding overlapping another
+    // rule's secret is dropped (the specific rule explains the position better). Hygiene
+    // findings (no secret, e.g. a parameter's type) do not count.
+    fallbacks.retain(|f: &Finding| {
+        f.confidence >= Confidence(settings.min_confidence)
+            && !findings.iter().any(|g| {
+                !g.secret.expose().is_empty()
+                    && g.span.start < f.span.end
+                    && f.span.start < g.span.end
+            })
+    });
+    findings.append(&mut fallbacks);
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
     });
     // One finding per secret: several uses of one assignment, or two rules on one literal.
-    findings.dedup_by(|b, a| a.span == b.span);
+    // Hygiene findings (no secret) on the same parameter are different findings.
+    findings.dedup_by(|b, a| {
+        a.span == b.span
+            && (a.code == b.code || !(a.secret.expose().is_empty() || b.secret.expose().is_empty()))
+    });
     findings.retain(|f| f.secret.expose().is_empty() || !settings.allow.allows(f.secret.expose()));
     if !settings.env_names.is_empty() {
         for f in &mut findings {

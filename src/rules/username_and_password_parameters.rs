@@ -137,16 +137,18 @@ impl Rule for UsernameAndPasswordParameters {
                 message: format!(
                     "Function `{function}` takes a user name and a password as separate parameters"
                 ),
-                span: header_span(&cx.source.text, span),
-                label: "takes a user name and a password".to_owned(),
+                // The finding sits on the password parameter, where the fix (one
+                // PSCredential) starts; the function and the user-name parameter are labels.
+                span: password.name_span.clone(),
+                label: "password parameter beside a user-name parameter".to_owned(),
                 secondary: vec![
+                    Label {
+                        span: header_span(&cx.source.text, span),
+                        message: format!("function `{function}`"),
+                    },
                     Label {
                         span: user.name_span.clone(),
                         message: "user-name parameter".to_owned(),
-                    },
-                    Label {
-                        span: password.name_span.clone(),
-                        message: "password parameter".to_owned(),
                     },
                 ],
                 tool: Some(function.to_owned()),
