@@ -444,7 +444,8 @@ fn credlint_toml_is_discovered_and_reloaded_when_it_changes() {
         .unwrap();
 
     let config = root.join("credlint.toml");
-    std::fs::write(&config, "ignore = [\"CL001\"]\n").unwrap();
+    // known-token (CL012) would report the token when secret-in-argument does not.
+    std::fs::write(&config, "ignore = [\"CL001\", \"known-token\"]\n").unwrap();
     let script = root.join("sub").join("p.sh");
     let uri = credlint::lsp::document::path_to_uri(&script);
     open(
@@ -469,7 +470,7 @@ fn credlint_toml_is_discovered_and_reloaded_when_it_changes() {
     // Editor settings apply on top.
     client.notify(
         "workspace/didChangeConfiguration",
-        json!({"settings": {"credlint": {"ignore": ["secret-in-argument"]}}}),
+        json!({"settings": {"credlint": {"ignore": ["secret-in-argument", "CL012"]}}}),
     );
     assert_eq!(client.diagnostics(&uri, 1), Vec::<Value>::new());
 
