@@ -114,6 +114,16 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // A .NET type or namespace (`Dataplat.Dbatools.Parameter.DbaCredentialParameter`).
+    let segments: Vec<&str> = v.split('.').collect();
+    if segments.len() >= 3
+        && segments.iter().all(|s| {
+            s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && s.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+    {
+        return true;
+    }
     // Azure Artifacts' documented dummy API key, and similar one-word markers.
     matches!(
         lower.as_str(),
@@ -192,6 +202,19 @@ const DUMMY_WORDS: &[&str] = &[
     "pwd",
     "cred",
     "creds",
+    "change",
+    "certificate",
+    "cert",
+    "app",
+    "storage",
+    "account",
+    "sql",
+    "db",
+    "database",
+    "server",
+    "service",
+    "client",
+    "proxy",
     "secret",
     "token",
     "key",
@@ -369,6 +392,11 @@ pub fn is_credential_name(name: &str) -> bool {
         "age",
         "hint",
         "question",
+        "expired",
+        "history",
+        "last",
+        "changed",
+        "complexity",
         "reset",
         "salt",
         "algorithm",
@@ -468,7 +496,8 @@ pub fn is_credential_name(name: &str) -> bool {
             || has("subscription")
             || has("app")
             || has("client")))
-        || has("pass")
+        // `pass` alone or last (`DB_PASS`), not `PassThru`, `PassTime`, `PassCount`.
+        || words.last().is_some_and(|w| w == "pass")
         || (has("pat") && words.len() <= 3)
         || (has("auth") && has("key"))
         || (has("connection") && has("string"))
