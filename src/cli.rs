@@ -211,7 +211,7 @@ fn run(cli: Cli) -> Result<i32> {
                 let fix = m.fix.map(|a| a.as_str()).unwrap_or("none");
                 writeln!(
                     out,
-                    "{}  {:<28} {:<9} fix: {:<12} {}",
+                    "{}  {:<33} {:<8} fix: {:<12} {}",
                     m.code,
                     m.name,
                     m.severity.as_str(),
