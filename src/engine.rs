@@ -181,7 +181,11 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
         (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
     });
     // One finding per secret: several uses of one assignment, or two rules on one literal.
-    findings.dedup_by(|b, a| a.span == b.span);
+    // Hygiene findings (no secret) on the same parameter are different findings.
+    findings.dedup_by(|b, a| {
+        a.span == b.span
+            && (a.code == b.code || !(a.secret.expose().is_empty() || b.secret.expose().is_empty()))
+    });
     findings.retain(|f| f.secret.expose().is_empty() || !settings.allow.allows(f.secret.expose()));
     if !settings.env_names.is_empty() {
         for f in &mut findings {

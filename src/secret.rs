@@ -87,6 +87,14 @@ pub fn is_placeholder(value: &str) -> bool {
     if WORDS.iter().any(|w| lower.contains(w)) {
         return true;
     }
+    // A value that only names a credential: `tencent-cloud-secret-key`, `db_password`.
+    if v.contains(['-', '_', '.'])
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+        && is_credential_name(v)
+    {
+        return true;
+    }
     // Azure Artifacts' documented dummy API key, and similar one-word markers.
     matches!(
         lower.as_str(),
