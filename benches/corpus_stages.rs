@@ -13,7 +13,9 @@ use credlint::model::Language;
 use credlint::source::{self, SourceFile};
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         match e.file_type() {
@@ -115,7 +117,12 @@ fn main() {
     println!("slowest files (parse+lower+rules):");
     for (t, p) in slowest.iter().take(8) {
         let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
-        println!("  {:>8.1} ms {:>9} B  {}", t.as_secs_f64() * 1e3, len, p.display());
+        println!(
+            "  {:>8.1} ms {:>9} B  {}",
+            t.as_secs_f64() * 1e3,
+            len,
+            p.display()
+        );
     }
 }
 

@@ -37,7 +37,6 @@ static NODES_QUERY: LazyLock<Query> = LazyLock::new(|| {
     .expect("nodes.scm is a valid query for the bundled grammar")
 });
 
-
 /// The capture of `nodes.scm` that selects a node of this kind (kept in sync by a test).
 fn capture_for_kind(kind: &str) -> Option<&'static str> {
     Some(match kind {
