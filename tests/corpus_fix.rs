@@ -89,9 +89,18 @@ fn fixing_the_whole_corpus_keeps_every_script_valid() {
         eprintln!("SKIPPED: ../shared/corpus not found next to the repository");
         return;
     };
+    let safe_left = fix_corpus(&corpus, &[]);
+    let unsafe_left = fix_corpus(&corpus, &["--unsafe-fixes"]);
+    // Unsafe fixes (deleting an environment assignment) only ever add to the safe ones.
+    assert!(unsafe_left.len() <= safe_left.len());
+}
+
+/// Fixes a copy of the corpus with `credlint check --fix EXTRA…`, checks every guarantee,
+/// and returns the fixable labelled secrets left in place.
+fn fix_corpus(corpus: &Path, extra: &[&str]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("corpus");
-    copy_tree(&corpus, &root);
+    copy_tree(corpus, &root);
     for name in ["labels.jsonl", "README.md", "NEGATIVES.md"] {
         let _ = std::fs::remove_file(root.join(name));
     }
@@ -115,7 +124,10 @@ fn fixing_the_whole_corpus_keeps_every_script_valid() {
             .output()
             .unwrap()
     };
-    let first = run(&["check", "--fix", "--format", "json", "."]);
+    let mut args = vec!["check", "--fix", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.push(".");
+    let first = run(&args);
     assert!(
         first.status.code() == Some(0) || first.status.code() == Some(1),
         "{}",
@@ -162,7 +174,7 @@ fn fixing_the_whole_corpus_keeps_every_script_valid() {
     // Each fixable labelled secret that credlint fixed is gone from its file; report the rest.
     let mut fixed = 0;
     let mut left = Vec::new();
-    for label in labels(&corpus).iter().filter(|l| l.fixable) {
+    for label in labels(corpus).iter().filter(|l| l.fixable) {
         let path = root.join(&label.file);
         let (_, text) = decode_bytes(&after[&path]).unwrap();
         if text.contains(&label.secret) {
@@ -172,12 +184,12 @@ fn fixing_the_whole_corpus_keeps_every_script_valid() {
         }
     }
     eprintln!(
-        "corpus --fix: {changed_files} files changed, {fixed} fixable labelled secrets removed, {} left: {left:?}",
+        "corpus --fix {extra:?}: {changed_files} files changed, {fixed} fixable labelled secrets removed, {} left: {left:?}",
         left.len()
     );
 
     // A second run is a no-op.
-    let second = run(&["check", "--fix", "--format", "json", "."]);
+    let second = run(&args);
     assert!(second.status.code() == Some(0) || second.status.code() == Some(1));
     for (path, bytes) in &after {
         let again = std::fs::read(path).unwrap();
@@ -195,4 +207,5 @@ fn fixing_the_whole_corpus_keeps_every_script_valid() {
             path.display()
         );
     }
+    left
 }

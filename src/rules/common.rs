@@ -279,10 +279,20 @@ pub fn env_edits(
             range: secret_span,
             replacement: format!("$($env:{var})"),
         }]),
-        (Language::PowerShell, Quoting::Bare) => Some(vec![Edit {
-            range: secret_span,
-            replacement: format!("$env:{var}"),
-        }]),
+        (Language::PowerShell, Quoting::Bare) => {
+            // `$env:X` would swallow a following name character (`A-Z0-9_?`, or `:`); a
+            // sub-expression is delimited whatever follows.
+            let next = value.text[range.end..].chars().next();
+            let delimited = next.is_none_or(|c| !(c.is_alphanumeric() || "_?:".contains(c)));
+            Some(vec![Edit {
+                range: secret_span,
+                replacement: if delimited {
+                    format!("$env:{var}")
+                } else {
+                    format!("$($env:{var})")
+                },
+            }])
+        }
         (Language::PowerShell, Quoting::Single) => {
             // Turn '…' into "…" when nothing inside would start expanding.
             let inner = &value.text;
@@ -785,4 +795,227 @@ pub fn key_refers_to_credential(key: &str) -> bool {
             && words[..words.len() - 1]
                 .iter()
                 .any(|w| matches!(w.as_str(), "password" | "passwd" | "pwd" | "token")))
+}
+
+/// The statement a guard for a secret at `span` goes before, and its block: the innermost
+/// command, assignment or .NET invocation containing `span`, or the command that receives a
+/// heredoc body containing it. Falls back to `span` itself in the whole script (parameter
+/// defaults, comments), which the fixer moves past the script header.
+pub fn guard_site(script: &Script, span: &Span, text_len: usize) -> (usize, Span) {
+    let mut best: Option<(usize, usize, Span)> = None; // (width, statement start, scope)
+    let mut consider = |outer: &Span, statement: &Span, scope: &Span| {
+        if outer.start <= span.start && span.end <= outer.end {
+            let width = outer.end - outer.start;
+            if best.as_ref().is_none_or(|b| width < b.0) {
+                best = Some((width, statement.start, scope.clone()));
+            }
+        }
+    };
+    for c in &script.commands {
+        consider(&c.span, &c.statement_span, &c.scope);
+    }
+    for a in &script.assignments {
+        consider(&a.span, &a.statement_span, &a.scope_span);
+    }
+    for i in &script.invocations {
+        consider(&i.span, &i.statement_span, &i.scope);
+    }
+    // A bash heredoc body lies outside its command's span: the guard goes before the command.
+    for h in &script.heredocs {
+        if let Some(c) = h.command.and_then(|i| script.commands.get(i)) {
+            consider(&h.body.span, &c.statement_span, &c.scope);
+        }
+    }
+    match best {
+        Some((_, start, scope)) => (start, scope),
+        None => (span.start, 0..text_len),
+    }
+}
+
+/// How a secret at `range` of `value` is written: as static text, or as exactly one variable
+/// reference that the data flow resolves to a literal assignment.
+pub enum Located<'s> {
+    Static,
+    Flow {
+        assignment: &'s Assignment,
+        part: &'s crate::model::Part,
+    },
+}
+
+pub fn locate<'s>(
+    flow: &Flow,
+    script: &'s Script,
+    value: &'s Value,
+    range: &std::ops::Range<usize>,
+) -> Option<Located<'s>> {
+    if value.is_static_range(range.clone()) {
+        return Some(Located::Static);
+    }
+    let part = Flow::part_covering(value, range)?;
+    let assignment = flow.resolve_part(script, part)?;
+    Some(Located::Flow { assignment, part })
+}
+
+/// Byte mask of `value.text`: true inside dynamic parts (their raw text must not be parsed as
+/// delimiters of the static text around them).
+pub fn dynamic_mask(value: &Value) -> Vec<bool> {
+    let mut mask = vec![false; value.text.len()];
+    for p in &value.parts {
+        if matches!(p.kind, crate::model::PartKind::Dynamic { .. }) {
+            for m in mask
+                .iter_mut()
+                .take(p.text_range.end)
+                .skip(p.text_range.start)
+            {
+                *m = true;
+            }
+        }
+    }
+    mask
+}
+
+/// A comment as a static bare value, so that rules can locate text inside it like in a string.
+pub fn comment_value(comment: &crate::model::Comment) -> Value {
+    Value {
+        span: comment.span.clone(),
+        text: comment.text.clone(),
+        kind: ValueKind::Literal,
+        quoting: Quoting::Bare,
+        parts: vec![crate::model::Part {
+            kind: crate::model::PartKind::Static,
+            text_range: 0..comment.text.len(),
+            span: comment.span.clone(),
+            verbatim: true,
+        }],
+        hashtable: None,
+        command: None,
+        elements: Vec::new(),
+    }
+}
+
+/// Turns a finding on a secret inside a comment into what it is there: a warning whose fix is
+/// deleting the secret (and revoking it), shown but never applied.
+pub fn into_comment_finding(f: &mut Finding) {
+    f.severity = crate::finding::Severity::Warning;
+    if !f.message.ends_with("in a comment") {
+        f.message = format!("{} (in a comment)", f.message);
+    }
+    f.help = Some("delete it from the comment (a commented-out secret is still leaked)".into());
+    f.fix = Some(Fix {
+        applicability: Applicability::DisplayOnly,
+        description: "delete the secret from the comment".into(),
+        edits: vec![Edit {
+            range: f.span.clone(),
+            replacement: String::new(),
+        }],
+        guards: Vec::new(),
+    });
+}
+
+/// Accepts text in a weak credential position: not a reference left unexpanded, not a
+/// placeholder or vendor example, and (when `strict`) shaped like a generated key.
+pub fn weak_position_confidence(text: &str, strict: Option<usize>) -> Option<Confidence> {
+    if secret::is_unexpanded_reference(text) || secret::is_vendor_example_token(text) {
+        return None;
+    }
+    if let Some(token) = secret::whole_token(text) {
+        return Some(token.confidence());
+    }
+    if is_named_placeholder(text) {
+        return None;
+    }
+    let confidence = credential_confidence(text)?;
+    if strict.is_some_and(|min| !secret::looks_like_key(text, min)) {
+        return None;
+    }
+    Some(confidence)
+}
+
+/// For a shell word concatenated from quoted and bare pieces (`url."https://…"`,
+/// `admin:pw@"$HOST"`), the static piece holding `range` as a value of its own quoting, with
+/// `range` rebased onto it, so that a fix can rewrite the secret in place. `None` when the value
+/// is not such a word or the piece does not map exactly onto source bytes.
+pub fn concatenated_piece(
+    language: Language,
+    source: &str,
+    value: &Value,
+    range: &std::ops::Range<usize>,
+) -> Option<(Value, std::ops::Range<usize>)> {
+    // PowerShell's concatenations are expressions (`'a' + $b`), not words.
+    if language != Language::Shell || value.quoting != Quoting::Concatenated {
+        return None;
+    }
+    let part = value.parts.iter().find(|p| {
+        p.verbatim
+            && matches!(p.kind, crate::model::PartKind::Static)
+            && p.text_range.start <= range.start
+            && range.end <= p.text_range.end
+    })?;
+    // Quote state at the start of the piece, skipping dynamic parts (their quotes are theirs).
+    let bytes = source.as_bytes();
+    let mut state = Quoting::Bare;
+    let mut i = value.span.start;
+    while i < part.span.start && i < bytes.len() {
+        if let Some(d) = value
+            .parts
+            .iter()
+            .find(|p| matches!(p.kind, crate::model::PartKind::Dynamic { .. }) && p.span.start == i)
+        {
+            i = d.span.end.max(i + 1);
+            continue;
+        }
+        match (state, bytes[i]) {
+            (Quoting::Bare | Quoting::Double, b'\\') => i += 1,
+            (Quoting::Bare, b'"') => state = Quoting::Double,
+            (Quoting::Double, b'"') => state = Quoting::Bare,
+            (Quoting::Bare, b'\'') => state = Quoting::Single,
+            (Quoting::Single, b'\'') => state = Quoting::Bare,
+            _ => {}
+        }
+        i += 1;
+    }
+    let text = value.text[part.text_range.clone()].to_owned();
+    let len = text.len();
+    let piece = Value {
+        span: part.span.clone(),
+        text,
+        // Never "whole": the piece is spliced into a larger word.
+        kind: ValueKind::Mixed,
+        quoting: state,
+        parts: vec![crate::model::Part {
+            kind: crate::model::PartKind::Static,
+            text_range: 0..len,
+            span: part.span.clone(),
+            verbatim: true,
+        }],
+        hashtable: None,
+        command: None,
+        elements: Vec::new(),
+    };
+    let start = part.text_range.start;
+    Some((piece, range.start - start..range.end - start))
+}
+
+/// Documentation writes the *name* of a credential where the value goes:
+/// `https://BOOKMYNAME_USERNAME:BOOKMYNAME_PASSWORD@…`, `https://remoteUser:remotePassword@…`,
+/// `?apikey=API_KEY`. An identifier that is an UPPER_SNAKE constant, or that names a credential
+/// (`remotePassword`, `mytoken`), stands for a value.
+pub fn is_named_placeholder(text: &str) -> bool {
+    let identifier = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !identifier {
+        return false;
+    }
+    let upper_snake = text.contains('_')
+        && text.bytes().all(|b| !b.is_ascii_lowercase())
+        && text.bytes().any(|b| b.is_ascii_uppercase());
+    upper_snake || (secret::is_credential_name(text) && !secret::looks_like_key(text, 12))
+}
+
+/// A secret quoted in a comment is reported only when it looks generated (a token format, or a
+/// high-entropy key): comments are mostly documentation, where `user:testpass@host` is an example.
+pub fn comment_secret_plausible(text: &str) -> bool {
+    secret::whole_token(text).is_some() || secret::looks_like_key(text, 12)
 }

@@ -15,6 +15,9 @@ static META: RuleMeta = RuleMeta {
     docs: r#"# CL022 credential-parameter-type
 
 ## What
+Part of the opt-in `powershell-hygiene` group (PSScriptAnalyzer parity): enable it with
+`--select powershell-hygiene` (or `all`), or `select` in `credlint.toml`.
+
 A PowerShell parameter named exactly `Credential` (any case) that is not typed
 `[PSCredential]` (`[System.Management.Automation.PSCredential]`): a `[string]`, an
 `[object]`, or no type at all. This is PSScriptAnalyzer's `PSUsePSCredentialType`, for

@@ -15,6 +15,9 @@ static META: RuleMeta = RuleMeta {
     docs: r#"# CL020 plaintext-password-parameter
 
 ## What
+Part of the opt-in `powershell-hygiene` group (PSScriptAnalyzer parity): enable it with
+`--select powershell-hygiene` (or `all`), or `select` in `credlint.toml`.
+
 A PowerShell parameter whose name says it holds a password or credential (`Password`,
 `Passphrase`, `Pass`, `Pwd`, `Cred`, `Credential`, as a word of the name: `$SqlPassword`,
 `$AdminPass`, `$Creds`) is typed `[string]`, `[object]`, an array of those, or not typed at all.

@@ -187,7 +187,7 @@ fn report(
     out: &mut Vec<Finding>,
 ) {
     let language = cx.source.language;
-    let env_var = env_for(spec, bound);
+    let env_var = existing_variable(cx, tool, spec).unwrap_or_else(|| env_for(spec, bound));
     let tool_name = invocation_name(cmd, bound);
     let position = if flag == "standard input" {
         format!("piped into `{tool_name}`")
@@ -318,6 +318,40 @@ fn help_prefix(flag: &str, language: Language) -> String {
     } else {
         format!("{flag} ")
     }
+}
+
+/// The variable the script already reads for the same tool and position elsewhere
+/// (`--password $env:AZDO_FEED_PAT` on another line): the fix reuses it.
+fn existing_variable(cx: &Context, tool: &Tool, spec: &SecretArg) -> Option<String> {
+    let powershell = cx.source.language == Language::PowerShell;
+    cx.script.commands.iter().find_map(|other| {
+        let (_, bound) = cx
+            .catalog
+            .tools_for(other)
+            .into_iter()
+            .find(|(t, _)| t.name == tool.name)?;
+        candidates(other, tool, spec, &bound)
+            .into_iter()
+            .find_map(|(value, _)| match value.parts.as_slice() {
+                [
+                    crate::model::Part {
+                        kind:
+                            crate::model::PartKind::Dynamic {
+                                variable: Some(name),
+                                env,
+                                ..
+                            },
+                        ..
+                    },
+                ] if (*env || !powershell)
+                    && cx.flow.resolve(cx.script, &value).is_none()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                {
+                    Some(name.clone())
+                }
+                _ => None,
+            })
+    })
 }
 
 /// The variable the fix should read: a `when` condition's, else the entry's.

@@ -236,6 +236,8 @@ fn fields(line: &str, netrc: bool) -> Vec<Field> {
             || common::key_refers_to_credential(key)
             || v.starts_with('$')
             || v.contains("://")
+            // Code, not configuration: `privatekey = file.read()` in a Python heredoc.
+            || (v.ends_with(')') && v.contains('('))
             || looks_like_path(v)
             || found.iter().any(|f| overlaps(&f.range, &range))
         {

@@ -187,6 +187,13 @@ fn is_secret_key(key: &str) -> bool {
     ) {
         return false;
     }
+    // `AzureCredential`, `DbaCredential`: a credential object or the name of a stored one.
+    if words
+        .last()
+        .is_some_and(|w| matches!(w.as_str(), "credential" | "credentials" | "creds"))
+    {
+        return false;
+    }
     secret::is_credential_name(key)
 }
 

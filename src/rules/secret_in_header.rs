@@ -116,7 +116,26 @@ impl Rule for SecretInHeader {
 /// `X-Api-Key`, `PRIVATE-TOKEN`.
 fn is_header_shaped(key: &str) -> bool {
     let lower = key.to_ascii_lowercase();
-    lower == "authorization" || lower == "proxy-authorization" || key.contains('-')
+    if lower == "authorization" || lower == "proxy-authorization" {
+        return true;
+    }
+    // `X-Api-Key`, `PRIVATE-TOKEN`, `DD-API-KEY`: dashed and no PowerShell Verb-Noun shape
+    // (`Reset-SqlSaPassword` in a table of command renames is not a header).
+    key.contains('-') && !looks_like_command_name(key)
+}
+
+/// `Verb-Noun` with a capitalised noun, as PowerShell commands are named.
+fn looks_like_command_name(key: &str) -> bool {
+    let mut parts = key.splitn(2, '-');
+    let (Some(verb), Some(noun)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    !noun.contains('-')
+        && verb.len() >= 3
+        && verb.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && verb.chars().skip(1).all(|c| c.is_ascii_lowercase())
+        && noun.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && noun.chars().any(|c| c.is_ascii_lowercase())
 }
 
 fn is_credential_header(key: &str) -> bool {

@@ -17,6 +17,9 @@ static META: RuleMeta = RuleMeta {
     docs: r#"# CL021 username-and-password-parameters
 
 ## What
+Part of the opt-in `powershell-hygiene` group (PSScriptAnalyzer parity): enable it with
+`--select powershell-hygiene` (or `all`), or `select` in `credlint.toml`.
+
 A PowerShell function declares both a user-name parameter (`$UserName`, `$User`, `$SqlUser`,
 `$Login`, `$AccountName`) and a password parameter (`$Password`, `$Passphrase`, `$AdminPass`)
 that is not a `[PSCredential]`, `[SecureString]`, `[switch]` or `[bool]`. This is
