@@ -71,6 +71,8 @@ impl Rule for SecretInArgument {
 
 /// Reports every catalog entry of rule `meta.name` whose credential position holds a literal.
 pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    // `existing_variable` scans every command; once per tool and position, not per candidate.
+    let mut existing = ExistingVariables::default();
     for cmd in &cx.script.commands {
         for (tool, bound) in cx.catalog.tools_for(cmd) {
             if tool.rule != meta.name {
@@ -81,7 +83,18 @@ pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Findin
                     continue;
                 }
                 for (value, flag) in candidates(cmd, tool, spec, &bound) {
-                    report(cx, meta, cmd, tool, spec, &bound, value, flag, out);
+                    report(
+                        cx,
+                        meta,
+                        cmd,
+                        tool,
+                        spec,
+                        &bound,
+                        value,
+                        flag,
+                        &mut existing,
+                        out,
+                    );
                 }
             }
         }
@@ -184,10 +197,15 @@ fn report(
     bound: &Bound,
     value: Value,
     flag: String,
+    existing: &mut ExistingVariables,
     out: &mut Vec<Finding>,
 ) {
     let language = cx.source.language;
-    let env_var = existing_variable(cx, tool, spec).unwrap_or_else(|| env_for(spec, bound));
+    let env_var = existing
+        .entry((std::ptr::from_ref(tool), std::ptr::from_ref(spec)))
+        .or_insert_with(|| existing_variable(cx, tool, spec))
+        .clone()
+        .unwrap_or_else(|| env_for(spec, bound));
     let tool_name = invocation_name(cmd, bound);
     let position = if flag == "standard input" {
         format!("piped into `{tool_name}`")
@@ -319,6 +337,9 @@ fn help_prefix(flag: &str, language: Language) -> String {
         format!("{flag} ")
     }
 }
+
+/// [`existing_variable`]'s answers by catalog entry and position (they depend on nothing else).
+type ExistingVariables = std::collections::HashMap<(*const Tool, *const SecretArg), Option<String>>;
 
 /// The variable the script already reads for the same tool and position elsewhere
 /// (`--password $env:AZDO_FEED_PAT` on another line): the fix reuses it.
