@@ -147,8 +147,18 @@ pub struct LintOutput {
     pub parsed: bool,
 }
 
+/// A file containing this marker makes [`lint`] panic, with the file's text in the panic
+/// message, in the library's own unit tests only (`#[cfg(test)]`): it exercises the per-file
+/// panic isolation and the panic hook. It does not exist in any build a user runs.
+#[cfg(test)]
+pub const TEST_PANIC_MARKER: &str = "credlint-test-panic-0c4f";
+
 /// Lints one decoded file.
 pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, LintError> {
+    #[cfg(test)]
+    if source.text.contains(TEST_PANIC_MARKER) {
+        panic!("test panic; the file says: {}", source.text);
+    }
     if !settings.may_contain_credentials(&source.text) {
         return Ok(LintOutput::default());
     }
