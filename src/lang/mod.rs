@@ -58,13 +58,15 @@ pub const MAX_SYNTAX_ERRORS: usize = 2_000;
 /// - NUL bytes: tree-sitter-bash is super-linear and cannot be cancelled while stuck on them.
 /// - Long runs of punctuation (`)))…`, `| | |…`, `""""…`): both grammars' error recovery is
 ///   super-linear on them. A run of [`PUNCTUATION_RUN`] or more bytes of punctuation (quotes,
-///   backslash and backtick excepted) and blanks is blanked whole (a stray `)` left behind
+///   backslash and backtick excepted; brackets only when they do not balance, see
+///   [`blankable_bytes`]) and blanks is blanked whole (a stray `)` left behind
 ///   would still swallow the next line in tree-sitter-powershell); a run of one quote,
 ///   backslash or backtick character keeps one of them when the run is odd, so the quoting
 ///   state after the run is unchanged. No script holds such a run outside comments and banners.
 pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
-    if !bytes.contains(&0) && !has_long_punctuation_run(bytes) {
+    let blankable = blankable_bytes(bytes);
+    if !bytes.contains(&0) && !has_long_punctuation_run(bytes, &blankable) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = bytes.to_vec();
@@ -73,16 +75,14 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
             *b = b' ';
         }
     }
+    let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
     let mut i = 0;
     while i < out.len() {
         let b = out[i];
         let len = if is_quoting(b) {
             out[i..].iter().take_while(|&&c| c == b).count()
-        } else if is_plain_punctuation(b) {
-            out[i..]
-                .iter()
-                .take_while(|&&c| is_plain_punctuation(c) || c == b' ' || c == b'\t')
-                .count()
+        } else if blankable[b as usize] {
+            out[i..].iter().take_while(|&&c| in_run(c)).count()
         } else {
             1
         };
@@ -102,23 +102,40 @@ fn is_quoting(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`' | b'\\')
 }
 
-fn is_plain_punctuation(b: u8) -> bool {
-    b.is_ascii_punctuation() && !is_quoting(b)
+/// Which bytes may be blanked in a long run: ASCII punctuation but quotes, backslash and
+/// backtick; brackets only when the file's brackets of that kind do not balance (10,000 levels
+/// of valid nesting are kept for the lowering, which limits its depth itself; 1 MB of `)` is
+/// garbage).
+fn blankable_bytes(bytes: &[u8]) -> [bool; 256] {
+    let mut counts = [0usize; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let mut table = [false; 256];
+    for b in 0..128u8 {
+        table[b as usize] = b.is_ascii_punctuation() && !is_quoting(b);
+    }
+    for (open, close) in [(b'(', b')'), (b'[', b']'), (b'{', b'}')] {
+        let balanced = counts[open as usize] == counts[close as usize];
+        table[open as usize] = !balanced;
+        table[close as usize] = !balanced;
+    }
+    table
 }
 
-fn has_long_punctuation_run(bytes: &[u8]) -> bool {
+fn has_long_punctuation_run(bytes: &[u8], blankable: &[bool; 256]) -> bool {
+    let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
     let mut run = 0;
     let mut prev = 0u8;
     for &b in bytes {
         let continues = if is_quoting(b) {
             b == prev
         } else {
-            (is_plain_punctuation(b) || b == b' ' || b == b'\t')
-                && (is_plain_punctuation(prev) || prev == b' ' || prev == b'\t')
+            in_run(b) && in_run(prev)
         };
         run = if continues { run + 1 } else { 1 };
         // A run of blanks alone is harmless; count it only once punctuation is in it.
-        if run >= PUNCTUATION_RUN && (is_quoting(b) || is_plain_punctuation(b)) {
+        if run >= PUNCTUATION_RUN && (is_quoting(b) || blankable[b as usize]) {
             return true;
         }
         prev = b;
@@ -235,6 +252,8 @@ mod tests {
         let text = "echo ')))' \"$x\" || true # ----\n";
         assert!(matches!(sanitize(text), std::borrow::Cow::Borrowed(_)));
         let long = format!("a{}b", ")".repeat(100));
+        let nested = format!("{}x{}", "(".repeat(100), ")".repeat(100));
+        assert!(matches!(sanitize(&nested), std::borrow::Cow::Borrowed(_)));
         let clean = sanitize(&long);
         assert_eq!(clean.len(), long.len());
         assert_eq!(clean, format!("a{}b", " ".repeat(100)));
