@@ -48,6 +48,8 @@ pub enum Command {
         /// Rule code (CL001) or name (secret-in-argument).
         rule: String,
     },
+    /// Run the language server on standard input/output (for editors).
+    Lsp,
     /// Print the Script model of a file (for debugging rules and grammars).
     #[command(hide = true)]
     Dump {
@@ -267,6 +269,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Lsp => crate::lsp::run_stdio(),
         Command::Rule { rule } => match rules::find(&rule) {
             Some(m) => {
                 print!("{}", m.docs);

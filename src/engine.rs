@@ -23,6 +23,13 @@ pub struct Selection {
     pub ignore: Vec<String>,
 }
 
+/// Groups that run only when selected (`--select powershell-hygiene`, or `all`).
+///
+/// The PSScriptAnalyzer-parity rules flag parameter declarations, not credentials: on the
+/// public PowerShell repositories we measured they outnumber credential findings two to one,
+/// and a credential gate in CI must not fail on a `[string]$Password` parameter.
+pub const OPT_IN_GROUPS: &[&str] = &["powershell-hygiene"];
+
 impl Selection {
     pub fn enabled(&self, meta: &crate::finding::RuleMeta) -> bool {
         let hit = |s: &String| {
@@ -31,7 +38,12 @@ impl Selection {
                 || s == meta.group
                 || s.eq_ignore_ascii_case("all")
         };
-        (self.select.is_empty() || self.select.iter().any(hit)) && !self.ignore.iter().any(hit)
+        let selected = if self.select.is_empty() {
+            !OPT_IN_GROUPS.contains(&meta.group)
+        } else {
+            self.select.iter().any(hit)
+        };
+        selected && !self.ignore.iter().any(hit)
     }
 }
 
@@ -171,6 +183,32 @@ pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, Lint
     })
 }
 
+/// [`lint`], re-parsing incrementally from `old` (the previous tree, already brought up to
+/// date with [`tree_sitter::Tree::edit`]) and returning the new tree, or `None` when the
+/// prefilter found nothing and the text was not parsed. The LSP server uses this.
+pub fn lint_incremental(
+    source: &SourceFile,
+    settings: &Settings,
+    old: Option<&tree_sitter::Tree>,
+) -> Result<(LintOutput, Option<tree_sitter::Tree>), LintError> {
+    if !settings.may_contain_credentials(&source.text) {
+        return Ok((LintOutput::default(), None));
+    }
+    let tree =
+        lang::parse_tree_incremental(source.language, &source.text, old, settings.parse_budget)?;
+    if lang::count_syntax_errors(&tree, lang::MAX_SYNTAX_ERRORS + 1) > lang::MAX_SYNTAX_ERRORS {
+        return Err(ParseError::TooManyErrors(lang::MAX_SYNTAX_ERRORS).into());
+    }
+    let script = lang::lower(source.language, &tree, &source.text);
+    let findings = lint_script(source, &script, settings);
+    let output = LintOutput {
+        findings,
+        script: Some(script),
+        parsed: true,
+    };
+    Ok((output, Some(tree)))
+}
+
 /// Runs the rules on an already lowered script (the LSP server keeps trees).
 pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) -> Vec<Finding> {
     let flow = Flow::new(script);
@@ -181,24 +219,45 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
         flow: &flow,
     };
     let mut findings = Vec::new();
+    let mut fallbacks = Vec::new();
     for rule in rules::REGISTRY {
         if settings.selection.enabled(rule.meta()) {
-            rule.check(&cx, &mut findings);
+            if rule.fallback() {
+                rule.check(&cx, &mut fallbacks);
+            } else {
+                rule.check(&cx, &mut findings);
+            }
         }
     }
     findings.retain(|f| f.confidence >= Confidence(settings.min_confidence));
+    // Fallback rules only report what no specific rule reported: a finding overlapping another
+    // rule's secret is dropped (the specific rule explains the position better). Hygiene
+    // findings (no secret, e.g. a parameter's type) do not count.
+    fallbacks.retain(|f: &Finding| {
+        f.confidence >= Confidence(settings.min_confidence)
+            && !findings.iter().any(|g| {
+                !g.secret.expose().is_empty()
+                    && g.span.start < f.span.end
+                    && f.span.start < g.span.end
+            })
+    });
+    findings.append(&mut fallbacks);
     findings.sort_by(|a, b| {
         (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
     });
     // One finding per secret: several uses of one assignment, or two rules on one literal.
-    findings.dedup_by(|b, a| a.span == b.span);
+    // Hygiene findings (no secret) on the same parameter are different findings.
+    findings.dedup_by(|b, a| {
+        a.span == b.span
+            && (a.code == b.code || !(a.secret.expose().is_empty() || b.secret.expose().is_empty()))
+    });
     findings.retain(|f| f.secret.expose().is_empty() || !settings.allow.allows(f.secret.expose()));
     if !settings.env_names.is_empty() {
         for f in &mut findings {
             rename_env_var(f, &settings.env_names);
         }
     }
-    distinct_env_names(&mut findings);
+    distinct_env_names(&mut findings, script);
     if settings.inline_suppressions {
         let cl900 = rules::unused_suppression::meta();
         crate::suppress::apply(
@@ -256,8 +315,20 @@ fn rename_env_var(f: &mut Finding, names: &HashMap<String, String>) {
 /// Gives distinct secrets distinct variable names: one file may pass two different passwords
 /// to `docker login`, and a fix must not merge them into one `DOCKER_PASSWORD`. The same
 /// secret keeps one name wherever it appears.
-fn distinct_env_names(findings: &mut [Finding]) {
-    let mut taken: Vec<(String, String)> = Vec::new(); // (name, secret)
+///
+/// A name the script already assigns to something else is taken too: in shell, variables and
+/// environment share one namespace (`PYPI_TOKEN=$(…)` for another purpose); in PowerShell only
+/// `$env:` assignments count.
+fn distinct_env_names(findings: &mut [Finding], script: &Script) {
+    let powershell = script.language == Some(crate::model::Language::PowerShell);
+    // (name, value): an assignment holding the same secret under the same name (also as a
+    // fallback, `X="${X:-secret}"`) is the finding itself, not a collision.
+    let mut taken: Vec<(String, String)> = script
+        .assignments
+        .iter()
+        .filter(|a| !powershell || a.scope == crate::model::AssignmentScope::Env)
+        .map(|a| (a.target.to_ascii_uppercase(), a.value.text.clone()))
+        .collect();
     for f in findings.iter_mut() {
         let Some(base) = f.env_var.clone() else {
             continue;
@@ -271,9 +342,15 @@ fn distinct_env_names(findings: &mut [Finding]) {
             rename_env(f, &base, &name);
             continue;
         }
+        if taken
+            .iter()
+            .any(|(n, s)| s.contains(secret.as_str()) && n.eq_ignore_ascii_case(&base))
+        {
+            continue;
+        }
         let mut name = base.clone();
         let mut n = 2;
-        while taken.iter().any(|(t, _)| *t == name) {
+        while taken.iter().any(|(t, _)| t.eq_ignore_ascii_case(&name)) {
             name = format!("{base}_{n}");
             n += 1;
         }
@@ -315,4 +392,55 @@ fn replace_word(text: &str, old: &str, new: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+    use crate::model::Language;
+    use crate::source::{Encoding, SourceFile};
+
+    fn env_vars(language: Language, text: &str) -> Vec<String> {
+        let src = SourceFile::from_text("t", language, text.to_owned(), Encoding::Utf8);
+        lint(&src, &Settings::default())
+            .unwrap()
+            .findings
+            .into_iter()
+            .filter_map(|f| f.env_var)
+            .collect()
+    }
+
+    #[test]
+    fn distinct_secrets_get_distinct_names_and_the_same_secret_one_name() {
+        let text = "docker login -u a -p Kp3xQw9Lm2Zr r1.io\ndocker login -u b -p Vb7nM2qW5eRt r2.io\ndocker login -u a -p Kp3xQw9Lm2Zr r3.io\n";
+        assert_eq!(
+            env_vars(Language::Shell, text),
+            ["DOCKER_PASSWORD", "DOCKER_PASSWORD_2", "DOCKER_PASSWORD"]
+        );
+    }
+
+    #[test]
+    fn a_name_the_script_assigns_for_another_purpose_is_not_reused() {
+        let text = "DOCKER_PASSWORD=$(cat /run/other)\ndocker login -u a -p Kp3xQw9Lm2Zr r1.io\n";
+        assert_eq!(env_vars(Language::Shell, text), ["DOCKER_PASSWORD_2"]);
+        // In PowerShell a local `$docker_password` is not the environment variable.
+        let text = "$DOCKER_PASSWORD = Get-Content x\ndocker login -u a -p Kp3xQw9Lm2Zr r1.io\n";
+        assert_eq!(env_vars(Language::PowerShell, text), ["DOCKER_PASSWORD"]);
+    }
+}
+
+#[cfg(test)]
+mod reuse_tests {
+    use super::*;
+    use crate::model::Language;
+    use crate::source::{Encoding, SourceFile};
+
+    #[test]
+    fn a_variable_the_script_already_reads_for_the_same_flag_is_reused() {
+        let text = "dotnet nuget push a.nupkg --api-key $env:FEED_KEY\ndotnet nuget push b.nupkg --api-key oy2ab3cd4ef5gh6ij7kl8mn9op0qr1st2uv3wx4yz5ab6c\n";
+        let src = SourceFile::from_text("t.ps1", Language::PowerShell, text.into(), Encoding::Utf8);
+        let out = lint(&src, &Settings::default()).unwrap();
+        assert_eq!(out.findings.len(), 1);
+        assert_eq!(out.findings[0].env_var.as_deref(), Some("FEED_KEY"));
+    }
 }

@@ -11,6 +11,7 @@ pub mod fix;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lang;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod rules;

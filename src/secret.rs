@@ -87,6 +87,43 @@ pub fn is_placeholder(value: &str) -> bool {
     if WORDS.iter().any(|w| lower.contains(w)) {
         return true;
     }
+    // A value that only names a credential: `tencent-cloud-secret-key`, `db_password`.
+    if v.contains(['-', '_', '.'])
+        && v.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+        && is_credential_name(v)
+    {
+        return true;
+    }
+    // An identifier that ends in a credential word names one (`S3BackupCredential`,
+    // `DeployApiKey`): the name of a stored credential, not its value.
+    let words = name_words(v);
+    if words.len() >= 2
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && words.last().is_some_and(|w| {
+            matches!(
+                w.as_str(),
+                "credential" | "credentials" | "password" | "secret" | "token" | "key" | "apikey"
+            )
+        })
+        && words
+            .iter()
+            .all(|w| w.chars().any(|c| c.is_ascii_alphabetic()) || w.len() <= 2)
+    {
+        return true;
+    }
+    // A .NET type or namespace (`Dataplat.Dbatools.Parameter.DbaCredentialParameter`).
+    let segments: Vec<&str> = v.split('.').collect();
+    if segments.len() >= 3
+        && segments.iter().all(|s| {
+            s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && s.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+    {
+        return true;
+    }
     // Azure Artifacts' documented dummy API key, and similar one-word markers.
     matches!(
         lower.as_str(),
@@ -163,6 +200,21 @@ const DUMMY_WORDS: &[&str] = &[
     "passwd",
     "pass",
     "pwd",
+    "cred",
+    "creds",
+    "change",
+    "certificate",
+    "cert",
+    "app",
+    "storage",
+    "account",
+    "sql",
+    "db",
+    "database",
+    "server",
+    "service",
+    "client",
+    "proxy",
     "secret",
     "token",
     "key",
@@ -231,7 +283,7 @@ pub fn is_dummy_phrase(value: &str) -> bool {
         .filter(|c| c.is_ascii_alphabetic())
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    if letters.is_empty() || value.chars().any(|c| !c.is_ascii()) {
+    if letters.is_empty() || !value.is_ascii() {
         return false;
     }
     // Word break by dynamic programming over the dummy vocabulary.
@@ -340,6 +392,11 @@ pub fn is_credential_name(name: &str) -> bool {
         "age",
         "hint",
         "question",
+        "expired",
+        "history",
+        "last",
+        "changed",
+        "complexity",
         "reset",
         "salt",
         "algorithm",
@@ -439,7 +496,8 @@ pub fn is_credential_name(name: &str) -> bool {
             || has("subscription")
             || has("app")
             || has("client")))
-        || has("pass")
+        // `pass` alone or last (`DB_PASS`), not `PassThru`, `PassTime`, `PassCount`.
+        || words.last().is_some_and(|w| w == "pass")
         || (has("pat") && words.len() <= 3)
         || (has("auth") && has("key"))
         || (has("connection") && has("string"))
@@ -535,7 +593,7 @@ const TOKEN_FORMATS: &[TokenFormat] = &[
         kind: "Slack token",
         env: "SLACK_TOKEN",
         revoke: Some("https://api.slack.com/apps (OAuth & Permissions → Revoke)"),
-        regex: r"xox[abposr]-[0-9A-Za-z-]{10,}",
+        regex: r"xox[abposre]-[0-9A-Za-z-]{10,}|xoxe\.xox[bp]-[0-9A-Za-z-]{10,}",
         validate: None,
     },
     TokenFormat {
@@ -633,7 +691,8 @@ const TOKEN_FORMATS: &[TokenFormat] = &[
         kind: "Telegram bot token",
         env: "TELEGRAM_BOT_TOKEN",
         revoke: Some("@BotFather (/revoke)"),
-        regex: r"\b[0-9]{8,10}:AA[A-Za-z0-9_-]{33}",
+        // Also inside a Bot API URL path (`/bot123456789:AA…/sendMessage`).
+        regex: r"(?:^|[^0-9A-Za-z]|bot)([0-9]{8,10}:AA[A-Za-z0-9_-]{33})",
         validate: None,
     },
     TokenFormat {
@@ -655,6 +714,91 @@ const TOKEN_FORMATS: &[TokenFormat] = &[
         env: "SHOPIFY_ACCESS_TOKEN",
         revoke: Some("the Shopify admin (Apps → Develop apps)"),
         regex: r"shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Discord webhook URL",
+        env: "DISCORD_WEBHOOK_URL",
+        revoke: Some("the Discord channel's Integrations → Webhooks settings"),
+        regex: r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,68}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Mailgun API key",
+        env: "MAILGUN_API_KEY",
+        revoke: Some("https://app.mailgun.com/settings/api_security"),
+        // Not the tail of a longer name (`cache-key-<md5>`).
+        regex: r"(?:^|[^A-Za-z0-9_-])(key-[0-9a-f]{32})\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "GitLab runner registration token",
+        env: "GITLAB_RUNNER_TOKEN",
+        revoke: Some("the GitLab project's CI/CD → Runners settings"),
+        regex: r"\bGR1348941[A-Za-z0-9_-]{20}\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Anthropic API key",
+        env: "ANTHROPIC_API_KEY",
+        revoke: Some("https://console.anthropic.com/settings/keys"),
+        regex: r"sk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Hugging Face token",
+        env: "HF_TOKEN",
+        revoke: Some("https://huggingface.co/settings/tokens"),
+        regex: r"\bhf_[A-Za-z]{34}\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "DigitalOcean token",
+        env: "DIGITALOCEAN_ACCESS_TOKEN",
+        revoke: Some("https://cloud.digitalocean.com/account/api/tokens"),
+        regex: r"\bdo[por]_v1_[a-f0-9]{64}\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Heroku API key",
+        env: "HEROKU_API_KEY",
+        revoke: Some("https://dashboard.heroku.com/account/applications"),
+        regex: r"\bHRKU-AA[0-9A-Za-z_-]{58}",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Azure DevOps personal access token",
+        env: "AZURE_DEVOPS_EXT_PAT",
+        revoke: Some("https://dev.azure.com (User settings → Personal access tokens)"),
+        regex: r"\b[A-Za-z0-9]{76}AZDO[A-Za-z0-9]{4}\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Databricks token",
+        env: "DATABRICKS_TOKEN",
+        revoke: Some("the Databricks workspace (User settings → Access tokens)"),
+        regex: r"\bdapi[a-f0-9]{32}(?:-[0-9])?\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Grafana service account token",
+        env: "GRAFANA_TOKEN",
+        revoke: Some("the Grafana instance (Administration → Service accounts)"),
+        regex: r"\bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "New Relic user API key",
+        env: "NEW_RELIC_API_KEY",
+        revoke: Some("https://one.newrelic.com/api-keys"),
+        regex: r"\bNRAK-[A-Z0-9]{27}\b",
+        validate: None,
+    },
+    TokenFormat {
+        kind: "Postman API key",
+        env: "POSTMAN_API_KEY",
+        revoke: Some("https://go.postman.co/settings/me/api-keys"),
+        regex: r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b",
         validate: None,
     },
     TokenFormat {
@@ -720,13 +864,32 @@ pub const TOKEN_TRIGGERS: &[&str] = &[
     "shpss_",
     "eyJ",
     "PRIVATE KEY",
+    "xoxe",
+    "discord",
+    "key-",
+    "GR1348941",
+    "sk-ant-",
+    "hf_",
+    "dop_v1_",
+    "doo_v1_",
+    "dor_v1_",
+    "HRKU-",
+    "AZDO",
+    "dapi",
+    "glsa_",
+    "NRAK-",
+    "PMAK-",
 ];
 
 /// Finds every known token in `text`. Overlapping matches keep the earliest, longest.
 pub fn find_tokens(text: &str) -> Vec<TokenMatch> {
     let mut out: Vec<TokenMatch> = Vec::new();
     for (format, regex) in TOKEN_FORMATS.iter().zip(TOKEN_REGEXES.iter()) {
-        for m in regex.find_iter(text) {
+        for caps in regex.captures_iter(text) {
+            // A format whose regex has a group reports the group (context outside it).
+            let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+                continue;
+            };
             let mut range = m.range();
             if format.kind == "Azure storage account key" {
                 range.start += "AccountKey=".len();
@@ -843,6 +1006,64 @@ pub fn literal_confidence(value: &str) -> Option<Confidence> {
         return Some(Confidence::LOW);
     }
     Some(Confidence::HIGH)
+}
+
+/// True when `s` looks like a machine-generated key rather than a word: a known token format, or
+/// at least `min_len` characters of a key alphabet mixing letters and digits with high entropy.
+/// Used where the position alone is weak evidence (`?key=`, a lone URL userinfo).
+pub fn looks_like_key(s: &str, min_len: usize) -> bool {
+    if whole_token(s).is_some() {
+        return true;
+    }
+    s.len() >= min_len
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.~+/=".contains(&b))
+        && s.bytes().any(|b| b.is_ascii_alphabetic())
+        && s.bytes().any(|b| b.is_ascii_digit())
+        && entropy(s) >= 3.3
+}
+
+/// True when literal text is a variable reference left unexpanded (`$TOKEN`, `${TOKEN}`,
+/// `$env:TOKEN`, `$(System.AccessToken)`): templating for another tool, not a secret (R8).
+pub fn is_unexpanded_reference(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('$') else {
+        return false;
+    };
+    let rest = rest
+        .strip_prefix("env:")
+        .or_else(|| rest.strip_prefix('{'))
+        .or_else(|| rest.strip_prefix('('))
+        .unwrap_or(rest);
+    rest.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+}
+
+/// Token values published in vendors' documentation (jwt.io's sample token): never secrets.
+pub fn is_vendor_example_token(s: &str) -> bool {
+    const EXAMPLES: &[&str] = &[
+        // jwt.io's HS256 sample signature.
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        // The Azurite storage emulator's published devstoreaccount1 key.
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq",
+    ];
+    // Placeholder vocabulary long enough never to occur by chance in random token text (the
+    // short words of `is_placeholder`, such as `tbd` or `12345`, can).
+    const WORDS: &[&str] = &[
+        "example",
+        "placeholder",
+        "dummy",
+        "your_",
+        "your-",
+        "redacted",
+        "xxxxxx",
+        "fake",
+        "sample",
+        "changeme",
+        "replace",
+    ];
+    let lower = s.to_ascii_lowercase();
+    EXAMPLES.iter().any(|e| s.contains(e)) || WORDS.iter().any(|w| lower.contains(w))
 }
 
 #[cfg(test)]

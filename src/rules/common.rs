@@ -279,10 +279,20 @@ pub fn env_edits(
             range: secret_span,
             replacement: format!("$($env:{var})"),
         }]),
-        (Language::PowerShell, Quoting::Bare) => Some(vec![Edit {
-            range: secret_span,
-            replacement: format!("$env:{var}"),
-        }]),
+        (Language::PowerShell, Quoting::Bare) => {
+            // `$env:X` would swallow a following name character (`A-Z0-9_?`, or `:`); a
+            // sub-expression is delimited whatever follows.
+            let next = value.text[range.end..].chars().next();
+            let delimited = next.is_none_or(|c| !(c.is_alphanumeric() || "_?:".contains(c)));
+            Some(vec![Edit {
+                range: secret_span,
+                replacement: if delimited {
+                    format!("$env:{var}")
+                } else {
+                    format!("$($env:{var})")
+                },
+            }])
+        }
         (Language::PowerShell, Quoting::Single) => {
             // Turn '…' into "…" when nothing inside would start expanding.
             let inner = &value.text;
@@ -443,4 +453,569 @@ pub fn capitalize(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// True for literals that name a file rather than hold a secret: `~/.aws/key.json`,
+/// `./certs/client.pem`, `C:\keys\deploy.pfx`, `/run/secrets/db_password`. A base64 secret
+/// may start with `/`, so an absolute path needs short, word-like segments.
+pub fn looks_like_path(text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with("~/") || t.starts_with("./") || t.starts_with("../") {
+        return true;
+    }
+    let b = t.as_bytes();
+    if b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
+    {
+        return true;
+    }
+    if t.starts_with('/') && t.len() > 1 {
+        return t.split('/').filter(|s| !s.is_empty()).all(|s| {
+            s.len() < 20
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        });
+    }
+    const FILE_EXTENSIONS: &[&str] = &[
+        ".json", ".pem", ".key", ".p12", ".pfx", ".crt", ".cer", ".txt", ".gpg", ".asc", ".ini",
+        ".cfg", ".conf", ".yaml", ".yml", ".xml", ".env", ".kdbx", ".ppk",
+    ];
+    let lower = t.to_ascii_lowercase();
+    !t.contains(char::is_whitespace) && FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
+}
+
+/// Where a value sits: the statement a guard for it goes before, and its block.
+#[derive(Clone, Debug)]
+pub struct ValueSite {
+    pub statement_start: usize,
+    pub scope: Span,
+}
+
+/// Calls `f` for every value the script holds in a command (arguments, stdin, redirect
+/// targets), an assignment, or a heredoc body, and for every value nested in them (array
+/// elements, the literal defaults of `${X:-…}`), with the statement it belongs to.
+pub fn each_value(script: &Script, mut f: impl FnMut(&Value, &ValueSite)) {
+    fn walk(v: &Value, site: &ValueSite, f: &mut dyn FnMut(&Value, &ValueSite), depth: usize) {
+        if depth > 16 {
+            return;
+        }
+        f(v, site);
+        for e in &v.elements {
+            walk(e, site, f, depth + 1);
+        }
+        for p in &v.parts {
+            if let crate::model::PartKind::Dynamic {
+                default: Some(d), ..
+            } = &p.kind
+            {
+                walk(d, site, f, depth + 1);
+            }
+        }
+    }
+    for cmd in &script.commands {
+        let site = ValueSite {
+            statement_start: cmd.statement_span.start,
+            scope: cmd.scope.clone(),
+        };
+        for arg in &cmd.args {
+            match arg {
+                crate::model::Arg::Positional(v) => walk(v, &site, &mut f, 0),
+                crate::model::Arg::Flag { value: Some(v), .. } => walk(v, &site, &mut f, 0),
+                _ => {}
+            }
+        }
+        for v in cmd.stdin.iter().chain(&cmd.output_files) {
+            walk(v, &site, &mut f, 0);
+        }
+    }
+    for a in &script.assignments {
+        let site = ValueSite {
+            statement_start: a.statement_span.start,
+            scope: a.scope_span.clone(),
+        };
+        walk(&a.value, &site, &mut f, 0);
+    }
+    for h in &script.heredocs {
+        let Some(cmd) = h.command.and_then(|i| script.commands.get(i)) else {
+            continue;
+        };
+        let site = ValueSite {
+            statement_start: cmd.statement_span.start,
+            scope: cmd.scope.clone(),
+        };
+        walk(&h.body, &site, &mut f, 0);
+    }
+}
+
+/// The statement that holds `span` and its block, for placing a guard: the innermost block
+/// among the commands, assignments and invocations whose statement contains `span`.
+pub fn enclosing_statement(script: &Script, span: &Span) -> (usize, Span) {
+    let contains = |s: &Span| s.start <= span.start && span.end <= s.end;
+    let mut best: Option<(usize, Span)> = None;
+    let mut consider = |stmt: &Span, scope: &Span| {
+        if contains(stmt)
+            && best
+                .as_ref()
+                .is_none_or(|(_, b)| scope.end - scope.start < b.end - b.start)
+        {
+            best = Some((stmt.start, scope.clone()));
+        }
+    };
+    for c in &script.commands {
+        consider(&c.statement_span, &c.scope);
+    }
+    for a in &script.assignments {
+        consider(&a.statement_span, &a.scope_span);
+    }
+    for i in &script.invocations {
+        consider(&i.statement_span, &i.scope);
+    }
+    best.unwrap_or((span.start, 0..usize::MAX))
+}
+
+/// The only assignment to `var` in the script (any value kind), when there is exactly one.
+pub fn sole_assignment<'s>(script: &'s Script, var: &str) -> Option<&'s Assignment> {
+    let ps = script.language == Some(Language::PowerShell);
+    let same = |t: &str| {
+        if ps {
+            t.eq_ignore_ascii_case(var)
+        } else {
+            t == var
+        }
+    };
+    let mut found = script
+        .assignments
+        .iter()
+        .filter(|a| a.scope != AssignmentScope::CommandPrefix && same(&a.target));
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+/// The string literal of the script that starts at byte `start`.
+pub fn string_at(script: &Script, start: usize) -> Option<&Value> {
+    script.strings.iter().find(|s| s.span.start == start)
+}
+
+/// How a rule reports a credential found at a site, through [`report_value`].
+pub struct Site {
+    pub meta: &'static RuleMeta,
+    pub what: String,
+    /// Position text without the value: "in the `Authorization` header".
+    pub position: String,
+    pub tool: Option<String>,
+    pub flag: Option<String>,
+    pub env_var: String,
+    pub statement_start: usize,
+    pub scope: Span,
+    pub applicability: Applicability,
+}
+
+/// Reports the secret at `range` of `value`: directly when that range is static text, or at
+/// the literal assignment of the variable that exactly covers it (data flow).
+pub fn report_value(
+    cx: &crate::rules::Context,
+    site: Site,
+    value: &Value,
+    range: std::ops::Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    let language = cx.source.language;
+    if range.is_empty() {
+        return;
+    }
+    if value.is_static_range(range.clone()) {
+        let Some(confidence) = credential_confidence(&value.text[range.clone()]) else {
+            return;
+        };
+        out.push(
+            Draft {
+                meta: site.meta,
+                language,
+                value,
+                range,
+                confidence,
+                position: site.position,
+                what: site.what,
+                tool: site.tool,
+                flag: site.flag,
+                env_var: site.env_var,
+                revoke: None,
+                statement_start: site.statement_start,
+                scope: site.scope,
+                help_prefix: None,
+                secondary: Vec::new(),
+                applicability: site.applicability,
+            }
+            .finish(),
+        );
+        return;
+    }
+    let Some(part) = Flow::part_covering(value, &range) else {
+        return;
+    };
+    let Some(assignment) = cx.flow.resolve_part(cx.script, part) else {
+        return;
+    };
+    report_assignment(
+        cx,
+        site,
+        assignment,
+        0..assignment.value.text.len(),
+        part,
+        out,
+    );
+}
+
+/// Reports the secret at `range` of a literal assignment's value, used at `used`.
+pub fn report_assignment(
+    cx: &crate::rules::Context,
+    site: Site,
+    assignment: &Assignment,
+    range: std::ops::Range<usize>,
+    used: &crate::model::Part,
+    out: &mut Vec<Finding>,
+) {
+    let language = cx.source.language;
+    let assigned = &assignment.value;
+    if range.is_empty() || !assigned.is_static_range(range.clone()) {
+        return;
+    }
+    let Some(confidence) = credential_confidence(&assigned.text[range.clone()]) else {
+        return;
+    };
+    let var = match language {
+        Language::PowerShell => format!("${}", assignment.target),
+        Language::Shell => assignment.target.clone(),
+    };
+    out.push(
+        Draft {
+            meta: site.meta,
+            language,
+            value: assigned,
+            range,
+            confidence,
+            position: format!("assigned to `{var}` and {}", site.position),
+            what: site.what,
+            tool: site.tool,
+            flag: site.flag,
+            env_var: site.env_var,
+            revoke: None,
+            statement_start: assignment.statement_span.start,
+            scope: assignment.scope_span.clone(),
+            help_prefix: Some(format!("{var} = ")),
+            secondary: vec![Label {
+                span: used.span.clone(),
+                message: "used here".into(),
+            }],
+            applicability: Applicability::Safe,
+        }
+        .finish(),
+    );
+}
+
+/// A synthetic dynamic part naming `var`, for resolving a variable through [`Flow`].
+pub fn variable_part(var: &str, span: Span) -> crate::model::Part {
+    crate::model::Part {
+        kind: crate::model::PartKind::Dynamic {
+            variable: Some(var.to_owned()),
+            env: false,
+            default: None,
+        },
+        text_range: 0..var.len() + 1,
+        span,
+        verbatim: true,
+    }
+}
+
+/// Lints `text` and returns (code, secret) pairs, for rules' unit tests.
+#[cfg(test)]
+pub fn test_findings(language: Language, text: &str) -> Vec<(String, String)> {
+    let name = match language {
+        Language::PowerShell => "t.ps1",
+        Language::Shell => "t.sh",
+    };
+    let src = crate::source::SourceFile::from_text(
+        name,
+        language,
+        text.to_owned(),
+        crate::source::Encoding::Utf8,
+    );
+    crate::engine::lint(&src, &crate::engine::Settings::default())
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| (f.code.to_owned(), f.secret.expose().to_owned()))
+        .collect()
+}
+
+/// Like [`env_name_from`], keeping brand names whole: `NuGetApiKey` → `NUGET_API_KEY`,
+/// `GitHubToken` → `GITHUB_TOKEN` (not `NU_GET_…`, `GIT_HUB_…`).
+pub fn env_name_for_key(name: &str) -> String {
+    let mut s = name.to_owned();
+    for brand in [
+        "NuGet", "GitHub", "GitLab", "OAuth", "DevOps", "PyPI", "MySql", "MySQL",
+    ] {
+        let flat: String = brand
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i == 0 {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        s = s.replace(brand, &flat);
+    }
+    env_name_from(&s)
+}
+
+/// A value that names a credential rather than being one: `db-credentials`, `postgres-password`,
+/// `api_token`, `prod.secret` (lower-case words, one of them a credential word).
+pub fn names_a_credential(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+        && secret::name_words(value)
+            .iter()
+            .any(|w| secret::is_credential_name(w))
+}
+
+/// Keys that refer to a credential kept elsewhere: `existingSecret`, `adminPasswordKey`,
+/// `secretKeys`, `passwordRef`.
+pub fn key_refers_to_credential(key: &str) -> bool {
+    let words = secret::name_words(key);
+    let Some(last) = words.last() else {
+        return false;
+    };
+    words.first().is_some_and(|w| w == "existing")
+        || matches!(last.as_str(), "keys" | "ref" | "reference" | "refs")
+        || (last == "key"
+            && words[..words.len() - 1]
+                .iter()
+                .any(|w| matches!(w.as_str(), "password" | "passwd" | "pwd" | "token")))
+}
+
+/// The statement a guard for a secret at `span` goes before, and its block: the innermost
+/// command, assignment or .NET invocation containing `span`, or the command that receives a
+/// heredoc body containing it. Falls back to `span` itself in the whole script (parameter
+/// defaults, comments), which the fixer moves past the script header.
+pub fn guard_site(script: &Script, span: &Span, text_len: usize) -> (usize, Span) {
+    let mut best: Option<(usize, usize, Span)> = None; // (width, statement start, scope)
+    let mut consider = |outer: &Span, statement: &Span, scope: &Span| {
+        if outer.start <= span.start && span.end <= outer.end {
+            let width = outer.end - outer.start;
+            if best.as_ref().is_none_or(|b| width < b.0) {
+                best = Some((width, statement.start, scope.clone()));
+            }
+        }
+    };
+    for c in &script.commands {
+        consider(&c.span, &c.statement_span, &c.scope);
+    }
+    for a in &script.assignments {
+        consider(&a.span, &a.statement_span, &a.scope_span);
+    }
+    for i in &script.invocations {
+        consider(&i.span, &i.statement_span, &i.scope);
+    }
+    // A bash heredoc body lies outside its command's span: the guard goes before the command.
+    for h in &script.heredocs {
+        if let Some(c) = h.command.and_then(|i| script.commands.get(i)) {
+            consider(&h.body.span, &c.statement_span, &c.scope);
+        }
+    }
+    match best {
+        Some((_, start, scope)) => (start, scope),
+        None => (span.start, 0..text_len),
+    }
+}
+
+/// How a secret at `range` of `value` is written: as static text, or as exactly one variable
+/// reference that the data flow resolves to a literal assignment.
+pub enum Located<'s> {
+    Static,
+    Flow {
+        assignment: &'s Assignment,
+        part: &'s crate::model::Part,
+    },
+}
+
+pub fn locate<'s>(
+    flow: &Flow,
+    script: &'s Script,
+    value: &'s Value,
+    range: &std::ops::Range<usize>,
+) -> Option<Located<'s>> {
+    if value.is_static_range(range.clone()) {
+        return Some(Located::Static);
+    }
+    let part = Flow::part_covering(value, range)?;
+    let assignment = flow.resolve_part(script, part)?;
+    Some(Located::Flow { assignment, part })
+}
+
+/// Byte mask of `value.text`: true inside dynamic parts (their raw text must not be parsed as
+/// delimiters of the static text around them).
+pub fn dynamic_mask(value: &Value) -> Vec<bool> {
+    let mut mask = vec![false; value.text.len()];
+    for p in &value.parts {
+        if matches!(p.kind, crate::model::PartKind::Dynamic { .. }) {
+            for m in mask
+                .iter_mut()
+                .take(p.text_range.end)
+                .skip(p.text_range.start)
+            {
+                *m = true;
+            }
+        }
+    }
+    mask
+}
+
+/// A comment as a static bare value, so that rules can locate text inside it like in a string.
+pub fn comment_value(comment: &crate::model::Comment) -> Value {
+    Value {
+        span: comment.span.clone(),
+        text: comment.text.clone(),
+        kind: ValueKind::Literal,
+        quoting: Quoting::Bare,
+        parts: vec![crate::model::Part {
+            kind: crate::model::PartKind::Static,
+            text_range: 0..comment.text.len(),
+            span: comment.span.clone(),
+            verbatim: true,
+        }],
+        hashtable: None,
+        command: None,
+        elements: Vec::new(),
+    }
+}
+
+/// Turns a finding on a secret inside a comment into what it is there: a warning whose fix is
+/// deleting the secret (and revoking it), shown but never applied.
+pub fn into_comment_finding(f: &mut Finding) {
+    f.severity = crate::finding::Severity::Warning;
+    if !f.message.ends_with("in a comment") {
+        f.message = format!("{} (in a comment)", f.message);
+    }
+    f.help = Some("delete it from the comment (a commented-out secret is still leaked)".into());
+    f.fix = Some(Fix {
+        applicability: Applicability::DisplayOnly,
+        description: "delete the secret from the comment".into(),
+        edits: vec![Edit {
+            range: f.span.clone(),
+            replacement: String::new(),
+        }],
+        guards: Vec::new(),
+    });
+}
+
+/// Accepts text in a weak credential position: not a reference left unexpanded, not a
+/// placeholder or vendor example, and (when `strict`) shaped like a generated key.
+pub fn weak_position_confidence(text: &str, strict: Option<usize>) -> Option<Confidence> {
+    if secret::is_unexpanded_reference(text) || secret::is_vendor_example_token(text) {
+        return None;
+    }
+    if let Some(token) = secret::whole_token(text) {
+        return Some(token.confidence());
+    }
+    if is_named_placeholder(text) {
+        return None;
+    }
+    let confidence = credential_confidence(text)?;
+    if strict.is_some_and(|min| !secret::looks_like_key(text, min)) {
+        return None;
+    }
+    Some(confidence)
+}
+
+/// For a shell word concatenated from quoted and bare pieces (`url."https://…"`,
+/// `admin:pw@"$HOST"`), the static piece holding `range` as a value of its own quoting, with
+/// `range` rebased onto it, so that a fix can rewrite the secret in place. `None` when the value
+/// is not such a word or the piece does not map exactly onto source bytes.
+pub fn concatenated_piece(
+    language: Language,
+    source: &str,
+    value: &Value,
+    range: &std::ops::Range<usize>,
+) -> Option<(Value, std::ops::Range<usize>)> {
+    // PowerShell's concatenations are expressions (`'a' + $b`), not words.
+    if language != Language::Shell || value.quoting != Quoting::Concatenated {
+        return None;
+    }
+    let part = value.parts.iter().find(|p| {
+        p.verbatim
+            && matches!(p.kind, crate::model::PartKind::Static)
+            && p.text_range.start <= range.start
+            && range.end <= p.text_range.end
+    })?;
+    // Quote state at the start of the piece, skipping dynamic parts (their quotes are theirs).
+    let bytes = source.as_bytes();
+    let mut state = Quoting::Bare;
+    let mut i = value.span.start;
+    while i < part.span.start && i < bytes.len() {
+        if let Some(d) = value
+            .parts
+            .iter()
+            .find(|p| matches!(p.kind, crate::model::PartKind::Dynamic { .. }) && p.span.start == i)
+        {
+            i = d.span.end.max(i + 1);
+            continue;
+        }
+        match (state, bytes[i]) {
+            (Quoting::Bare | Quoting::Double, b'\\') => i += 1,
+            (Quoting::Bare, b'"') => state = Quoting::Double,
+            (Quoting::Double, b'"') => state = Quoting::Bare,
+            (Quoting::Bare, b'\'') => state = Quoting::Single,
+            (Quoting::Single, b'\'') => state = Quoting::Bare,
+            _ => {}
+        }
+        i += 1;
+    }
+    let text = value.text[part.text_range.clone()].to_owned();
+    let len = text.len();
+    let piece = Value {
+        span: part.span.clone(),
+        text,
+        // Never "whole": the piece is spliced into a larger word.
+        kind: ValueKind::Mixed,
+        quoting: state,
+        parts: vec![crate::model::Part {
+            kind: crate::model::PartKind::Static,
+            text_range: 0..len,
+            span: part.span.clone(),
+            verbatim: true,
+        }],
+        hashtable: None,
+        command: None,
+        elements: Vec::new(),
+    };
+    let start = part.text_range.start;
+    Some((piece, range.start - start..range.end - start))
+}
+
+/// Documentation writes the *name* of a credential where the value goes:
+/// `https://BOOKMYNAME_USERNAME:BOOKMYNAME_PASSWORD@…`, `https://remoteUser:remotePassword@…`,
+/// `?apikey=API_KEY`. An identifier that is an UPPER_SNAKE constant, or that names a credential
+/// (`remotePassword`, `mytoken`), stands for a value.
+pub fn is_named_placeholder(text: &str) -> bool {
+    let identifier = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if !identifier {
+        return false;
+    }
+    let upper_snake = text.contains('_')
+        && text.bytes().all(|b| !b.is_ascii_lowercase())
+        && text.bytes().any(|b| b.is_ascii_uppercase());
+    upper_snake || (secret::is_credential_name(text) && !secret::looks_like_key(text, 12))
+}
+
+/// A secret quoted in a comment is reported only when it looks generated (a token format, or a
+/// high-entropy key): comments are mostly documentation, where `user:testpass@host` is an example.
+pub fn comment_secret_plausible(text: &str) -> bool {
+    secret::whole_token(text).is_some() || secret::looks_like_key(text, 12)
 }

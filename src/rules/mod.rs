@@ -2,9 +2,21 @@
 //! Adding a rule touches its file, one line of [`REGISTRY`] and its fixtures.
 
 pub mod common;
+pub mod credential_parameter_type;
+pub mod known_token;
+pub mod plaintext_credential_object;
+pub mod plaintext_password_parameter;
 pub mod plaintext_securestring;
 pub mod secret_in_argument;
+pub mod secret_in_config_write;
+pub mod secret_in_connection_string;
+pub mod secret_in_default;
+pub mod secret_in_env_assignment;
+pub mod secret_in_hashtable;
+pub mod secret_in_header;
+pub mod secret_in_url;
 pub mod unused_suppression;
+pub mod username_and_password_parameters;
 
 use crate::catalog::Catalog;
 use crate::finding::{Finding, RuleMeta};
@@ -22,12 +34,29 @@ pub struct Context<'a> {
 pub trait Rule: Sync + Send {
     fn meta(&self) -> &'static RuleMeta;
     fn check(&self, cx: &Context, out: &mut Vec<Finding>);
+    /// A fallback rule (CL012 known-token) catches what more specific rules also catch: the
+    /// engine runs it after the others and drops its findings that overlap theirs.
+    fn fallback(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule, in code order.
 pub static REGISTRY: &[&dyn Rule] = &[
     &secret_in_argument::SecretInArgument,
     &plaintext_securestring::PlaintextSecureString,
+    &secret_in_env_assignment::SecretInEnvAssignment,
+    &secret_in_header::SecretInHeader,
+    &plaintext_credential_object::PlaintextCredentialObject,
+    &secret_in_default::SecretInDefault,
+    &secret_in_hashtable::SecretInHashtable,
+    &secret_in_config_write::SecretInConfigWrite,
+    &plaintext_password_parameter::PlaintextPasswordParameter,
+    &username_and_password_parameters::UsernameAndPasswordParameters,
+    &credential_parameter_type::CredentialParameterType,
+    &secret_in_url::SecretInUrl,
+    &secret_in_connection_string::SecretInConnectionString,
+    &known_token::KnownToken,
     &unused_suppression::UnusedSuppression,
 ];
 
