@@ -199,7 +199,9 @@ pub fn lint_incremental(
     if lang::count_syntax_errors(&tree, lang::MAX_SYNTAX_ERRORS + 1) > lang::MAX_SYNTAX_ERRORS {
         return Err(ParseError::TooManyErrors(lang::MAX_SYNTAX_ERRORS).into());
     }
-    let script = lang::lower(source.language, &tree, &source.text);
+    let mut script = lang::lower(source.language, &tree, &source.text);
+    // As in `lang::parse`: scripts inside strings (`bash -c '…'`) are linted in the editor too.
+    lang::embedded::merge_embedded(&mut script, &source.text, settings.parse_budget, 0);
     let findings = lint_script(source, &script, settings);
     let output = LintOutput {
         findings,

@@ -157,7 +157,13 @@ fn corpus_dir() -> tempfile::TempDir {
 }
 
 /// No secret in full, and no 6-character window of it that reaches past its visible prefix.
+/// A window that is part of the rules' own documentation (SARIF embeds it; `ub_pat` of
+/// `github_pat_…` is a format name, not a secret) is not a leak.
 fn audit(label: &str, out: &str) {
+    let docs: String = credlint::rules::all_meta()
+        .iter()
+        .map(|m| format!("{}\n{}\n", m.summary, m.docs))
+        .collect();
     for (file, _, secret) in CORPUS {
         assert!(
             !out.contains(secret),
@@ -175,6 +181,9 @@ fn audit(label: &str, out: &str) {
                 continue;
             }
             let piece = &secret[from..to];
+            if docs.contains(piece) {
+                continue;
+            }
             assert!(
                 !out.contains(piece),
                 "{label}: a piece `{piece}` of the secret of {file} was printed"
@@ -316,4 +325,93 @@ fn standard_input_reports_print_no_secret() {
         assert_eq!(o.status.code(), Some(1), "{}", all_output(&o));
         audit(&format!("stdin --format {format}"), &all_output(&o));
     }
+}
+
+/// The language server: diagnostics for every corpus document and the code actions offered for
+/// them carry no secret either. Everything the server writes (stdout and stderr) is audited.
+#[test]
+fn language_server_messages_print_no_secret() {
+    use serde_json::{Value, json};
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    fn frame(v: &Value) -> Vec<u8> {
+        let body = v.to_string();
+        format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    }
+    fn read(out: &mut impl BufRead) -> Option<Value> {
+        let mut len = None;
+        loop {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap() == 0 {
+                return None;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = Some(v.parse::<usize>().unwrap());
+            }
+        }
+        let mut body = vec![0; len?];
+        out.read_exact(&mut body).unwrap();
+        Some(serde_json::from_slice(&body).unwrap())
+    }
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_credlint"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut send = |v: Value| stdin.write_all(&frame(&v)).unwrap();
+    send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}}));
+    send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
+    let mut seen = Vec::new();
+    for (i, (file, template, secret)) in CORPUS.iter().enumerate() {
+        let ps = file.ends_with(".ps1");
+        let text = format!("{}\n", template.replace("{}", secret));
+        send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": format!("file:///audit/{file}"),
+            "languageId": if ps { "powershell" } else { "shellscript" },
+            "version": i, "text": text}}}));
+    }
+    let mut diagnosed = 0;
+    let mut answered = 0;
+    let mut next_id = 100;
+    while diagnosed < CORPUS.len() || answered < diagnosed {
+        let msg = read(&mut stdout).expect("the server is running");
+        seen.push(msg.to_string());
+        if msg["method"] == "textDocument/publishDiagnostics" {
+            diagnosed += 1;
+            let diagnostics = msg["params"]["diagnostics"].clone();
+            assert!(
+                !diagnostics.as_array().unwrap().is_empty(),
+                "no diagnostic for {}",
+                msg["params"]["uri"]
+            );
+            send(json!({"jsonrpc": "2.0", "id": next_id, "method": "textDocument/codeAction",
+                "params": {"textDocument": {"uri": msg["params"]["uri"]},
+                "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}}));
+            next_id += 1;
+        } else if msg.get("method").is_none() && msg["id"].as_i64().is_some_and(|id| id >= 100) {
+            answered += 1;
+        }
+    }
+    send(json!({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}));
+    send(json!({"jsonrpc": "2.0", "method": "exit"}));
+    drop(send);
+    drop(stdin);
+    while let Some(msg) = read(&mut stdout) {
+        seen.push(msg.to_string());
+    }
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child.wait().unwrap();
+    let all = format!("{}\n{stderr}", seen.join("\n"));
+    assert!(all.contains("quickfix"), "no quick fixes offered:\n{all}");
+    audit("lsp", &all);
 }
