@@ -1008,7 +1008,7 @@ mod tests {
 
     #[test]
     fn read_to_limit_stops_one_byte_past_the_limit() {
-        let data = vec![b'x'; 100];
+        let data = [b'x'; 100];
         assert_eq!(read_to_limit(&data[..], 100).unwrap().unwrap().len(), 100);
         assert_eq!(read_to_limit(&data[..], 99).unwrap(), None);
         assert_eq!(read_to_limit(&data[..], 0).unwrap().unwrap().len(), 100);

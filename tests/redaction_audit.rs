@@ -368,16 +368,20 @@ fn language_server_messages_print_no_secret() {
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut send = |v: Value| stdin.write_all(&frame(&v)).unwrap();
-    send(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}}));
+    send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {"capabilities": {}}}),
+    );
     send(json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}));
     let mut seen = Vec::new();
     for (i, (file, template, secret)) in CORPUS.iter().enumerate() {
         let ps = file.ends_with(".ps1");
         let text = format!("{}\n", template.replace("{}", secret));
-        send(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+        send(
+            json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": format!("file:///audit/{file}"),
             "languageId": if ps { "powershell" } else { "shellscript" },
-            "version": i, "text": text}}}));
+            "version": i, "text": text}}}),
+        );
     }
     let mut diagnosed = 0;
     let mut answered = 0;
@@ -393,9 +397,11 @@ fn language_server_messages_print_no_secret() {
                 "no diagnostic for {}",
                 msg["params"]["uri"]
             );
-            send(json!({"jsonrpc": "2.0", "id": next_id, "method": "textDocument/codeAction",
+            send(
+                json!({"jsonrpc": "2.0", "id": next_id, "method": "textDocument/codeAction",
                 "params": {"textDocument": {"uri": msg["params"]["uri"]},
-                "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}}));
+                "range": diagnostics[0]["range"], "context": {"diagnostics": diagnostics}}}),
+            );
             next_id += 1;
         } else if msg.get("method").is_none() && msg["id"].as_i64().is_some_and(|id| id >= 100) {
             answered += 1;
@@ -403,13 +409,17 @@ fn language_server_messages_print_no_secret() {
     }
     send(json!({"jsonrpc": "2.0", "id": 1, "method": "shutdown"}));
     send(json!({"jsonrpc": "2.0", "method": "exit"}));
-    drop(send);
     drop(stdin);
     while let Some(msg) = read(&mut stdout) {
         seen.push(msg.to_string());
     }
     let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
     child.wait().unwrap();
     let all = format!("{}\n{stderr}", seen.join("\n"));
     assert!(all.contains("quickfix"), "no quick fixes offered:\n{all}");
