@@ -128,7 +128,15 @@ pub struct CheckArgs {
     /// Never show the progress indicator (it only ever appears when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+    /// Skip files larger than this many megabytes (1 MB = 1,000,000 bytes) with a note; 0 means
+    /// no limit.
+    #[arg(long, value_name = "MB", default_value_t = DEFAULT_MAX_FILE_SIZE_MB)]
+    pub max_file_size: u64,
 }
+
+/// Files larger than this (in MB of 1,000,000 bytes) are skipped with a note: real scripts are a
+/// few kilobytes, and a 50 MB "script" is a log or a data dump that would only cost time.
+pub const DEFAULT_MAX_FILE_SIZE_MB: u64 = 10;
 
 #[derive(Args, Debug)]
 pub struct BaselineArgs {
@@ -179,12 +187,14 @@ impl BaselineArgs {
             no_inline_suppressions: self.no_inline_suppressions,
             baseline: None,
             no_progress: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE_MB,
         }
     }
 }
 
 /// Runs the CLI and returns the process exit status.
 pub fn main() -> i32 {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -198,6 +208,44 @@ pub fn main() -> i32 {
             eprintln!("error: {e:#}");
             2
         }
+    }
+}
+
+thread_local! {
+    /// The file this thread is processing, for the panic hook's message.
+    static CURRENT_FILE: std::cell::RefCell<Option<PathBuf>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replaces the default panic hook, which prints the panic message: a message may quote the
+/// file being linted (`called unwrap() on … "pypi-AgEI…"`), so it could print a secret. This hook
+/// prints where in credlint the panic happened and which file was being processed, never the
+/// message. The panic is still caught per file and reported as that file's error.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "{}",
+            panic_report(info.location(), current_file().as_deref())
+        );
+    }));
+}
+
+fn current_file() -> Option<PathBuf> {
+    CURRENT_FILE.try_with(|f| f.borrow().clone()).ok().flatten()
+}
+
+/// The panic hook's one line: location in credlint's code and the file's path, no message.
+fn panic_report(location: Option<&std::panic::Location<'_>>, file: Option<&Path>) -> String {
+    let at = location
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    match file {
+        Some(path) => format!(
+            "error: internal error{at} while processing {}; the panic message is withheld because it may quote the file (please report this bug with a minimal script)",
+            path.display()
+        ),
+        None => format!(
+            "error: internal error{at}; the panic message is withheld because it may quote file content (please report this bug)"
+        ),
     }
 }
 
@@ -266,6 +314,8 @@ struct Outcome {
 /// Everything a scan needs that comes from the arguments and the configuration.
 struct Prepared {
     settings: Settings,
+    /// `--max-file-size` in bytes; 0 means no limit.
+    max_file_size: u64,
     fix_opts: FixOptions,
     config: Config,
     forced: Option<Language>,
@@ -324,6 +374,7 @@ fn prepare(args: &CheckArgs) -> Result<Prepared> {
     }
     Ok(Prepared {
         settings,
+        max_file_size: args.max_file_size.saturating_mul(1_000_000),
         fix_opts,
         config,
         forced,
@@ -489,7 +540,7 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum FixMode {
     None,
     Diff,
@@ -563,7 +614,7 @@ fn run_jobs(jobs: &[Job], p: &Prepared, mode: FixMode, progress: bool) -> Vec<Ou
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else { break };
-                        let outcome = process(job, p, mode);
+                        let outcome = process_isolated(job, p, mode);
                         if let Some(o) = outcome
                             && let Ok(mut slot) = slots[i].lock()
                         {
@@ -621,11 +672,69 @@ fn note_outcome(path: &Path, severity: Severity, message: String) -> Outcome {
     }
 }
 
+const INTERNAL_ERROR: &str = "internal error while processing this file (a bug in credlint; please report it with a minimal script)";
+
+/// [`process`] with any panic (in decoding, linting, fixing or writing) turned into this file's
+/// error, so one file's bug never takes the run down or makes the file silently disappear.
+fn process_isolated(job: &Job, p: &Prepared, mode: FixMode) -> Option<Outcome> {
+    let _ = CURRENT_FILE.try_with(|f| *f.borrow_mut() = Some(job.path.clone()));
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| process(job, p, mode)))
+        .unwrap_or_else(|_| Some(error_outcome(&job.path, INTERNAL_ERROR.into())));
+    let _ = CURRENT_FILE.try_with(|f| *f.borrow_mut() = None);
+    outcome
+}
+
+/// Reads at most `limit` bytes (0: no limit) of a regular file. `Ok(None)` when it is larger.
+fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    read_to_limit(std::fs::File::open(path)?, limit)
+}
+
+/// Reads `reader` to its end, or `Ok(None)` once it yields more than `limit` bytes (0: no limit).
+fn read_to_limit(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    if limit == 0 {
+        let mut reader = reader;
+        reader.read_to_end(&mut bytes)?;
+        return Ok(Some(bytes));
+    }
+    // One byte more than allowed tells a file that grew since its metadata was read.
+    reader.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+fn too_large_note(path: &Path, limit: u64) -> Outcome {
+    note_outcome(
+        path,
+        Severity::Note,
+        format!(
+            "skipped: file larger than {} MB (--max-file-size)",
+            limit / 1_000_000
+        ),
+    )
+}
+
 /// Lints (and fixes) one file. `None` when a walked file turns out not to be a script.
 fn process(job: &Job, p: &Prepared, mode: FixMode) -> Option<Outcome> {
     let forced = p.forced;
-    let bytes = match std::fs::read(&job.path) {
-        Ok(b) => b,
+    let limit = p.max_file_size;
+    // Look before opening: opening a FIFO blocks until someone writes to it, and a huge file
+    // should not be read at all.
+    match std::fs::metadata(&job.path) {
+        Ok(meta) if !meta.is_file() => {
+            return Some(error_outcome(
+                &job.path,
+                "not a regular file (a FIFO, socket or device); skipped".into(),
+            ));
+        }
+        Ok(meta) if limit > 0 && meta.len() > limit => {
+            return Some(too_large_note(&job.path, limit));
+        }
+        Ok(_) => {}
+        Err(e) => return Some(error_outcome(&job.path, format!("cannot read: {e}"))),
+    }
+    let bytes = match read_limited(&job.path, limit) {
+        Ok(Some(b)) => b,
+        Ok(None) => return Some(too_large_note(&job.path, limit)),
         Err(e) => return Some(error_outcome(&job.path, format!("cannot read: {e}"))),
     };
     let language = match job.language.or_else(|| sniff_language(&bytes)).or(forced) {
@@ -746,14 +855,15 @@ fn lint_and_fix(
 
 fn lint_stdin(args: &CheckArgs, p: &Prepared) -> Result<Outcome> {
     let forced = p.forced;
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
     let label = args
         .stdin_filename
         .clone()
         .unwrap_or_else(|| PathBuf::from("-"));
+    let Some(bytes) = read_to_limit(std::io::stdin().lock(), p.max_file_size)
+        .context("cannot read standard input")?
+    else {
+        return Ok(too_large_note(&label, p.max_file_size));
+    };
     let language = forced
         .or_else(|| source::language_from_extension(&label))
         .or_else(|| sniff_language(&bytes));
@@ -801,4 +911,127 @@ fn write_baseline(args: &BaselineArgs) -> Result<i32> {
         args.output.display()
     );
     Ok(exit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "Zq8#vLmW2xRtY6pN";
+
+    fn check_args(paths: &[&Path]) -> CheckArgs {
+        let mut argv: Vec<std::ffi::OsString> = vec!["credlint".into(), "check".into()];
+        argv.extend(paths.iter().map(|p| p.as_os_str().to_owned()));
+        match Cli::try_parse_from(argv).unwrap().command {
+            Command::Check(args) => args,
+            _ => unreachable!(),
+        }
+    }
+
+    fn messages(o: &Outcome) -> String {
+        o.result
+            .notes
+            .iter()
+            .map(|n| n.message.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A panic while linting one file becomes that file's error, quoting nothing of the file;
+    /// the other files of the run are linted as usual.
+    #[test]
+    fn panic_in_one_file_is_that_files_error_and_the_run_continues() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("a_bad.sh");
+        let good = dir.path().join("b_good.sh");
+        std::fs::write(
+            &bad,
+            format!(
+                "# {}\ndocker login -u me -p '{SECRET}'\n",
+                engine::TEST_PANIC_MARKER
+            ),
+        )
+        .unwrap();
+        std::fs::write(&good, format!("docker login -u me -p '{SECRET}'\n")).unwrap();
+        let args = check_args(&[dir.path()]);
+        let prepared = prepare(&args).unwrap();
+        for mode in [FixMode::None, FixMode::Diff, FixMode::Write] {
+            let outcomes = scan(&args, &prepared, mode).unwrap();
+            assert_eq!(outcomes.len(), 2, "both files reported ({mode:?})");
+            let bad_outcome = &outcomes[0];
+            assert_eq!(bad_outcome.result.path, bad);
+            assert!(bad_outcome.result.findings.is_empty());
+            let note = &bad_outcome.result.notes[0];
+            assert_eq!(note.severity, Severity::Error);
+            assert!(messages(bad_outcome).contains("internal error"));
+            assert!(!messages(bad_outcome).contains(&SECRET[..6]));
+            assert_eq!(outcomes[1].result.path, good);
+            let expected = if mode == FixMode::Write { 0 } else { 1 };
+            assert_eq!(outcomes[1].result.findings.len(), expected, "{mode:?}");
+            assert_eq!(outcomes[1].fixed, 1 - expected, "{mode:?}");
+        }
+        // The good file was fixed in the last round.
+        assert!(!std::fs::read_to_string(&good).unwrap().contains(SECRET));
+        // Nothing was written to the file that panicked.
+        assert!(
+            std::fs::read_to_string(&bad)
+                .unwrap()
+                .contains(engine::TEST_PANIC_MARKER)
+        );
+    }
+
+    #[test]
+    fn panic_report_names_the_file_and_location_but_not_the_message() {
+        let here = std::panic::Location::caller();
+        let line = panic_report(Some(here), Some(Path::new("deploy.sh")));
+        assert!(
+            line.starts_with("error: internal error at src/cli.rs:"),
+            "{line}"
+        );
+        assert!(line.contains("while processing deploy.sh"), "{line}");
+        assert!(line.contains("withheld"), "{line}");
+        let line = panic_report(None, None);
+        assert!(line.starts_with("error: internal error;"), "{line}");
+    }
+
+    /// The hook installed by `main` sees the panic, and the text it prints holds no secret
+    /// although the panic message does.
+    #[test]
+    fn panic_hook_output_never_quotes_the_panic_message() {
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = seen.clone();
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            // Only this test's panic: other tests may panic (and be caught) concurrently.
+            if current_file().as_deref() == Some(Path::new("hook-test.sh")) {
+                let line = panic_report(info.location(), current_file().as_deref());
+                sink.lock().unwrap().push(line);
+            }
+        }));
+        let job = Job {
+            path: PathBuf::from("hook-test.sh"),
+            language: Some(Language::Shell),
+            explicit: true,
+        };
+        let caught = std::thread::spawn(move || {
+            let _ = CURRENT_FILE.try_with(|f| *f.borrow_mut() = Some(job.path.clone()));
+            std::panic::catch_unwind(|| panic!("value was {SECRET}")).is_err()
+        })
+        .join()
+        .unwrap();
+        std::panic::set_hook(previous);
+        assert!(caught);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(seen[0].contains("hook-test.sh"), "{}", seen[0]);
+        assert!(!seen[0].contains(&SECRET[..6]), "{}", seen[0]);
+    }
+
+    #[test]
+    fn read_to_limit_stops_one_byte_past_the_limit() {
+        let data = [b'x'; 100];
+        assert_eq!(read_to_limit(&data[..], 100).unwrap().unwrap().len(), 100);
+        assert_eq!(read_to_limit(&data[..], 99).unwrap(), None);
+        assert_eq!(read_to_limit(&data[..], 0).unwrap().unwrap().len(), 100);
+    }
 }

@@ -159,8 +159,18 @@ pub struct LintOutput {
     pub parsed: bool,
 }
 
+/// A file containing this marker makes [`lint`] panic, with the file's text in the panic
+/// message, in the library's own unit tests only (`#[cfg(test)]`): it exercises the per-file
+/// panic isolation and the panic hook. It does not exist in any build a user runs.
+#[cfg(test)]
+pub const TEST_PANIC_MARKER: &str = "credlint-test-panic-0c4f";
+
 /// Lints one decoded file.
 pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, LintError> {
+    #[cfg(test)]
+    if source.text.contains(TEST_PANIC_MARKER) {
+        panic!("test panic; the file says: {}", source.text);
+    }
     if !settings.may_contain_credentials(&source.text) {
         return Ok(LintOutput::default());
     }
@@ -186,7 +196,12 @@ pub fn lint_incremental(
     }
     let tree =
         lang::parse_tree_incremental(source.language, &source.text, old, settings.parse_budget)?;
-    let script = lang::lower(source.language, &tree, &source.text);
+    if lang::count_syntax_errors(&tree, lang::MAX_SYNTAX_ERRORS + 1) > lang::MAX_SYNTAX_ERRORS {
+        return Err(ParseError::TooManyErrors(lang::MAX_SYNTAX_ERRORS).into());
+    }
+    let mut script = lang::lower(source.language, &tree, &source.text);
+    // As in `lang::parse`: scripts inside strings (`bash -c '…'`) are linted in the editor too.
+    lang::embedded::merge_embedded(&mut script, &source.text, settings.parse_budget, 0);
     let findings = lint_script(source, &script, settings);
     let output = LintOutput {
         findings,

@@ -8,6 +8,8 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lang;
 pub mod lsp;
 pub mod model;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crate::finding::{Applicability, Edit, Finding, Fix, GuardRequest};
 use crate::lang::ParseError;
-use crate::model::Span;
+use crate::model::{Language, Span};
 use crate::source::SourceFile;
 
 pub use diff::unified_diff;
@@ -171,6 +171,39 @@ fn indentation_at(text: &str, pos: usize) -> &str {
     &rest[..len]
 }
 
+/// Keeps a replacement that ends in a variable reference from running into the text after it:
+/// PowerShell's `'secret'w` rewritten to `$env:TOKENw` would read another variable, and so would
+/// bash's `$TOKENw`. Such a reference is braced: `${env:TOKEN}w`, `${TOKEN}w`.
+fn seal(language: Language, text: &str, mut edit: Edit) -> Edit {
+    let next = text.get(edit.range.end..).and_then(|t| t.chars().next());
+    let continues_name = |c: char| {
+        c.is_ascii_alphanumeric()
+            || c == '_'
+            || (language == Language::PowerShell && matches!(c, ':' | '?'))
+    };
+    if !next.is_some_and(continues_name) {
+        return edit;
+    }
+    let r = edit.replacement.as_str();
+    let name_start = r
+        .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        .len();
+    let (prefix, name) = r.split_at(name_start);
+    if name.is_empty() {
+        return edit;
+    }
+    let sealed = match language {
+        Language::PowerShell => prefix
+            .strip_suffix("$env:")
+            .map(|p| format!("{p}${{env:{name}}}")),
+        Language::Shell => prefix.strip_suffix('$').map(|p| format!("{p}${{{name}}}")),
+    };
+    if let Some(sealed) = sealed {
+        edit.replacement = sealed;
+    }
+    edit
+}
+
 /// Decides which fixes apply and computes the fixed text. Pure: no I/O.
 ///
 /// A finding's fix applies when it is [`Applicability::Safe`], or
@@ -241,7 +274,10 @@ pub fn plan(
         applied.push(i);
     }
 
-    let edits: Vec<Edit> = accepted.into_iter().map(|(e, _)| e).collect();
+    let edits: Vec<Edit> = accepted
+        .into_iter()
+        .map(|(e, _)| seal(source.language, text, e))
+        .collect();
 
     // One request per (scope, variable): the earliest statement.
     let mut merged: Vec<GuardRequest> = Vec::new();

@@ -665,3 +665,32 @@ fn file_without_trailing_newline() {
         format!("param($x)\n{SH_GUARD}twine upload -p \"$PYPI_TOKEN\"")
     );
 }
+
+/// Fuzz crash fix_roundtrip 3abb5bf: a replacement ending in a variable reference ran into the
+/// name characters after it (`'secret'w` → `$env:TOKENw`).
+#[test]
+fn replacement_never_runs_into_a_following_name() {
+    let edit = |text: &str, range: Span, replacement: &str| {
+        seal(
+            if replacement.contains("env:") {
+                Language::PowerShell
+            } else {
+                Language::Shell
+            },
+            text,
+            Edit {
+                range,
+                replacement: replacement.to_owned(),
+            },
+        )
+        .replacement
+    };
+    assert_eq!(edit("'x'w", 0..3, "$env:TOKEN"), "${env:TOKEN}");
+    assert_eq!(edit("'x':", 0..3, "$env:TOKEN"), "${env:TOKEN}");
+    assert_eq!(edit("'x' w", 0..3, "$env:TOKEN"), "$env:TOKEN");
+    assert_eq!(edit("'x'", 0..3, "$env:TOKEN"), "$env:TOKEN");
+    assert_eq!(edit("u:xy", 2..3, "$($env:TOKEN)"), "$($env:TOKEN)");
+    assert_eq!(edit("xy", 0..1, "$TOKEN"), "${TOKEN}");
+    assert_eq!(edit("xy", 0..1, "\"$TOKEN\""), "\"$TOKEN\"");
+    assert_eq!(edit("x-", 0..1, "$TOKEN"), "$TOKEN");
+}

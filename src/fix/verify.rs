@@ -8,30 +8,7 @@ use crate::model::Language;
 
 /// Number of ERROR and MISSING nodes in `tree`.
 pub fn count_syntax_errors(tree: &Tree) -> usize {
-    let root = tree.root_node();
-    if !root.has_error() {
-        return 0;
-    }
-    let mut count = 0;
-    let mut cursor = root.walk();
-    loop {
-        let node = cursor.node();
-        if node.is_error() || node.is_missing() {
-            count += 1;
-        }
-        // Only descend into subtrees that contain errors.
-        if node.has_error() && cursor.goto_first_child() {
-            continue;
-        }
-        loop {
-            if cursor.goto_next_sibling() {
-                break;
-            }
-            if !cursor.goto_parent() {
-                return count;
-            }
-        }
-    }
+    crate::lang::count_syntax_errors(tree, usize::MAX)
 }
 
 /// Number of ERROR and MISSING nodes when `text` is parsed as `language`.

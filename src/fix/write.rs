@@ -22,6 +22,20 @@ fn io_error(path: &Path, source: io::Error) -> FixError {
 /// `path`. On any failure before the rename, the original is untouched and the temporary file is
 /// removed.
 pub fn write_atomic(path: &Path, original_bytes: &[u8], new_bytes: &[u8]) -> Result<(), FixError> {
+    write_atomic_with(path, original_bytes, new_bytes, |file, bytes| {
+        file.write_all(bytes)
+    })
+}
+
+/// [`write_atomic`] with the write of the new bytes into the temporary file done by `write`:
+/// tests inject failures there (a full disk, an I/O error) that root cannot be made to hit
+/// through permissions, and check that the original survives and no temporary file is left.
+pub fn write_atomic_with(
+    path: &Path,
+    original_bytes: &[u8],
+    new_bytes: &[u8],
+    write: impl FnOnce(&mut fs::File, &[u8]) -> io::Result<()>,
+) -> Result<(), FixError> {
     let meta = fs::symlink_metadata(path).map_err(|e| io_error(path, e))?;
     if meta.file_type().is_symlink() {
         return Err(FixError::Symlink(path.to_path_buf()));
@@ -44,8 +58,7 @@ pub fn write_atomic(path: &Path, original_bytes: &[u8], new_bytes: &[u8]) -> Res
     };
     // Dropping `tmp` on any early return removes the temporary file.
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_error(dir, e))?;
-    tmp.write_all(new_bytes)
-        .map_err(|e| io_error(tmp.path(), e))?;
+    write(tmp.as_file_mut(), new_bytes).map_err(|e| io_error(tmp.path(), e))?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| io_error(tmp.path(), e))?;

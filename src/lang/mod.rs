@@ -20,6 +20,8 @@ pub enum ParseError {
     Timeout(Duration),
     #[error("the parser gave up on this file")]
     Failed,
+    #[error("more than {0} syntax errors: this does not look like a script; file skipped")]
+    TooManyErrors(usize),
 }
 
 /// Default time budget for parsing one file.
@@ -45,34 +47,138 @@ fn new_parser(language: Language) -> Parser {
     parser
 }
 
+/// Runs of punctuation at least this long are blanked by [`sanitize`].
+pub const PUNCTUATION_RUN: usize = 64;
+
+/// More syntax errors than this and a file is not lowered (see [`ParseError::TooManyErrors`]).
+pub const MAX_SYNTAX_ERRORS: usize = 2_000;
+
 /// Replaces bytes a grammar is known to handle badly with spaces of the same length, so spans
-/// stay valid. tree-sitter-bash is super-linear on runs of NUL bytes and cannot be cancelled
-/// while it is stuck there.
+/// stay valid (the model is lowered from the original text; only the parser sees this one):
+/// - NUL bytes: tree-sitter-bash is super-linear and cannot be cancelled while stuck on them.
+/// - Long runs of punctuation (`)))…`, `| | |…`, `""""…`): both grammars' error recovery is
+///   super-linear on them. A run of [`PUNCTUATION_RUN`] or more bytes of punctuation (quotes,
+///   backslash and backtick excepted; brackets only when they do not balance, see
+///   [`blankable_bytes`]) and blanks is blanked whole (a stray `)` left behind
+///   would still swallow the next line in tree-sitter-powershell); a run of one quote,
+///   backslash or backtick character keeps one of them when the run is odd, so the quoting
+///   state after the run is unchanged. No script holds such a run outside comments and banners.
 pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.bytes().any(|b| b == 0) {
-        std::borrow::Cow::Owned(text.replace('\0', " "))
-    } else {
-        std::borrow::Cow::Borrowed(text)
+    let bytes = text.as_bytes();
+    let blankable = blankable_bytes(bytes);
+    if !bytes.contains(&0) && !has_long_punctuation_run(bytes, &blankable) {
+        return std::borrow::Cow::Borrowed(text);
     }
+    let mut out = bytes.to_vec();
+    for b in &mut out {
+        if *b == 0 {
+            *b = b' ';
+        }
+    }
+    let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
+    let mut i = 0;
+    while i < out.len() {
+        let b = out[i];
+        let len = if is_quoting(b) {
+            out[i..].iter().take_while(|&&c| c == b).count()
+        } else if blankable[b as usize] {
+            out[i..].iter().take_while(|&&c| in_run(c)).count()
+        } else {
+            1
+        };
+        if len >= PUNCTUATION_RUN {
+            let keep = if is_quoting(b) { len % 2 } else { 0 };
+            for c in &mut out[i + keep..i + len] {
+                *c = b' ';
+            }
+        }
+        i += len;
+    }
+    // Only ASCII bytes were replaced by ASCII spaces, so the text is still UTF-8.
+    std::borrow::Cow::Owned(String::from_utf8(out).expect("ASCII replaced by ASCII"))
+}
+
+fn is_quoting(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'`' | b'\\')
+}
+
+/// Which bytes may be blanked in a long run: ASCII punctuation but quotes, backslash and
+/// backtick; brackets only when the file's brackets of that kind do not balance (10,000 levels
+/// of valid nesting are kept for the lowering, which limits its depth itself; 1 MB of `)` is
+/// garbage).
+fn blankable_bytes(bytes: &[u8]) -> [bool; 256] {
+    let mut counts = [0usize; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let mut table = [false; 256];
+    for b in 0..128u8 {
+        table[b as usize] = b.is_ascii_punctuation() && !is_quoting(b);
+    }
+    for (open, close) in [(b'(', b')'), (b'[', b']'), (b'{', b'}')] {
+        let balanced = counts[open as usize] == counts[close as usize];
+        table[open as usize] = !balanced;
+        table[close as usize] = !balanced;
+    }
+    table
+}
+
+fn has_long_punctuation_run(bytes: &[u8], blankable: &[bool; 256]) -> bool {
+    let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
+    let mut run = 0;
+    let mut prev = 0u8;
+    for &b in bytes {
+        let continues = if is_quoting(b) {
+            b == prev
+        } else {
+            in_run(b) && in_run(prev)
+        };
+        run = if continues { run + 1 } else { 1 };
+        // A run of blanks alone is harmless; count it only once punctuation is in it.
+        if run >= PUNCTUATION_RUN && (is_quoting(b) || blankable[b as usize]) {
+            return true;
+        }
+        prev = b;
+    }
+    false
 }
 
 /// Parses `text` within `budget`, reusing this thread's parser.
 pub fn parse_tree(language: Language, text: &str, budget: Duration) -> Result<Tree, ParseError> {
-    parse_tree_incremental(language, text, None, budget)
+    parse_sanitized(language, &sanitize(text), None, budget)
 }
 
 /// Parses `text` within `budget`, reusing the unchanged parts of `old`.
 ///
 /// `old` must be the tree of the previous text with every change since applied to it through
-/// [`Tree::edit`]; `text` is the current text. With `None` this is [`parse_tree`]. Sanitising
-/// keeps byte lengths, so edits computed on the unsanitised text stay valid.
+/// [`Tree::edit`]; `text` is the current text. Only NUL bytes are sanitised here, byte for
+/// byte, so edits computed on the unsanitised text stay valid: blanking punctuation runs
+/// ([`sanitize`]) depends on the bytes around an edit, and a tree parsed from blanked text
+/// could not be reused safely. The error-count limit is applied by the caller.
 pub fn parse_tree_incremental(
     language: Language,
     text: &str,
     old: Option<&Tree>,
     budget: Duration,
 ) -> Result<Tree, ParseError> {
-    let text = sanitize(text);
+    parse_sanitized(language, &sanitize_nul(text), old, budget)
+}
+
+/// Replaces NUL bytes with spaces (and nothing else).
+fn sanitize_nul(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.as_bytes().contains(&0) {
+        std::borrow::Cow::Owned(text.replace('\0', " "))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+fn parse_sanitized(
+    language: Language,
+    text: &str,
+    old: Option<&Tree>,
+    budget: Duration,
+) -> Result<Tree, ParseError> {
     let bytes = text.as_bytes();
     let started = Instant::now();
     let run = |parser: &RefCell<Parser>| {
@@ -134,6 +240,11 @@ pub(crate) fn lowering_expired() -> bool {
 pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script, ParseError> {
     let started = Instant::now();
     let tree = parse_tree(language, text, budget)?;
+    // Lowering runs queries over the whole tree, and they are slow on trees made of thousands of
+    // ERROR nodes (1 MB of `| | |…` took seconds after a quick parse); such a file is no script.
+    if count_syntax_errors(&tree, MAX_SYNTAX_ERRORS + 1) > MAX_SYNTAX_ERRORS {
+        return Err(ParseError::TooManyErrors(MAX_SYNTAX_ERRORS));
+    }
     let outer = LOWER_DEADLINE.with(|d| d.replace((Some(started + budget), false)));
     let mut script = lower(language, &tree, text);
     let expired = LOWER_DEADLINE.with(|d| d.replace(outer).1);
@@ -142,6 +253,37 @@ pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script,
     }
     embedded::merge_embedded(&mut script, text, budget, 0);
     Ok(script)
+}
+
+/// Number of ERROR and MISSING nodes in `tree`, counting no further than `limit`.
+pub fn count_syntax_errors(tree: &Tree, limit: usize) -> usize {
+    let root = tree.root_node();
+    if !root.has_error() {
+        return 0;
+    }
+    let mut count = 0;
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            count += 1;
+            if count >= limit {
+                return count;
+            }
+        }
+        // Only descend into subtrees that contain errors.
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return count;
+            }
+        }
+    }
 }
 
 /// Lowers an already parsed tree (the LSP server keeps trees for incremental re-parsing).
@@ -197,6 +339,115 @@ pub fn input_edit(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const CRED: &str = "\ndocker login -u ci -p 'Hq7#mZpX4vRkT2wL' r.example.com\n";
+
+    fn secret_found(language: Language, text: &str) -> bool {
+        let script = parse(language, text, DEFAULT_PARSE_BUDGET).expect("parses");
+        script
+            .commands
+            .iter()
+            .any(|c| c.name == "docker" && c.args.len() >= 5)
+    }
+
+    #[test]
+    fn sanitize_keeps_length_and_short_runs() {
+        let text = "echo ')))' \"$x\" || true # ----\n";
+        assert!(matches!(sanitize(text), std::borrow::Cow::Borrowed(_)));
+        let long = format!("a{}b", ")".repeat(100));
+        let nested = format!("{}x{}", "(".repeat(100), ")".repeat(100));
+        assert!(matches!(sanitize(&nested), std::borrow::Cow::Borrowed(_)));
+        let clean = sanitize(&long);
+        assert_eq!(clean.len(), long.len());
+        assert_eq!(clean, format!("a{}b", " ".repeat(100)));
+        let nul = "echo\0\0hi";
+        assert_eq!(sanitize(nul), "echo  hi");
+    }
+
+    #[test]
+    fn sanitize_keeps_the_quoting_state_after_a_run_of_quotes() {
+        for (n, kept) in [(100, ""), (101, "\""), (64, ""), (65, "\"")] {
+            let text = format!("x{}y", "\"".repeat(n));
+            let clean = sanitize(&text);
+            assert_eq!(clean.len(), text.len());
+            assert_eq!(clean.trim_end_matches('y').trim_end(), format!("x{kept}"));
+        }
+        let mixed = format!("x{}y", "| ".repeat(50));
+        assert_eq!(sanitize(&mixed), format!("x{}y", " ".repeat(100)));
+    }
+
+    /// Pathological inputs complete, and the credential after them is still found. (How long
+    /// they take is measured by bench/pathological.sh, not here.)
+    #[test]
+    fn pathological_runs_complete_with_the_credential_found() {
+        let n = 200_000;
+        for (language, body) in [
+            (Language::Shell, ")".repeat(n)),
+            (Language::Shell, "|".repeat(n)),
+            (Language::Shell, "\"".repeat(n)),
+            (Language::Shell, "'".repeat(n)),
+            (Language::Shell, "\0".repeat(n)),
+            (Language::PowerShell, ")".repeat(n)),
+            (Language::PowerShell, "|".repeat(n)),
+            (Language::PowerShell, "`".repeat(n)),
+        ] {
+            let text = format!("{body}{CRED}");
+            assert!(
+                secret_found(language, &text),
+                "{language:?} {:?}…",
+                &body[..1]
+            );
+        }
+    }
+
+    /// Thousands of syntax errors that no run of punctuation explains: the file is skipped with
+    /// a clear error instead of being lowered for seconds.
+    #[test]
+    fn thousands_of_syntax_errors_are_refused() {
+        let text = format!("{}{CRED}", "|x ".repeat(50_000));
+        match parse(Language::Shell, &text, DEFAULT_PARSE_BUDGET) {
+            Err(ParseError::TooManyErrors(n)) => assert_eq!(n, MAX_SYNTAX_ERRORS),
+            Err(ParseError::Timeout(_)) => {}
+            other => panic!("expected TooManyErrors, got {:?}", other.map(|_| ())),
+        }
+    }
+
+    /// The budget stops the parser: a zero budget gives a Timeout error, not a hang.
+    #[test]
+    fn parse_budget_returns_timeout() {
+        let text = format!("{}{CRED}", "echo hello world\n".repeat(20_000));
+        assert_eq!(
+            parse_tree(Language::Shell, &text, Duration::ZERO).map(|_| ()),
+            Err(ParseError::Timeout(Duration::ZERO))
+        );
+        assert_eq!(
+            parse_tree(Language::PowerShell, &text, Duration::ZERO).map(|_| ()),
+            Err(ParseError::Timeout(Duration::ZERO))
+        );
+    }
+
+    /// Deep nesting does not overflow the stack of a worker thread (2 MiB by default).
+    #[test]
+    fn deep_nesting_completes_on_a_small_stack() {
+        let depth = 20_000;
+        let bash = format!(
+            "echo {}x{}{CRED}",
+            "$(echo ".repeat(depth),
+            ")".repeat(depth)
+        );
+        let ps = format!("$x = {}1{}{CRED}", "@(".repeat(depth), ")".repeat(depth));
+        let handle = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                let a = parse(Language::Shell, &bash, DEFAULT_PARSE_BUDGET).map(|_| ());
+                let b = parse(Language::PowerShell, &ps, DEFAULT_PARSE_BUDGET).map(|_| ());
+                (a, b)
+            })
+            .unwrap();
+        let (a, b) = handle.join().expect("no stack overflow");
+        assert!(matches!(a, Ok(()) | Err(ParseError::Timeout(_))), "{a:?}");
+        assert!(matches!(b, Ok(()) | Err(ParseError::Timeout(_))), "{b:?}");
+    }
 
     /// An incremental re-parse after `Tree::edit` gives the same tree as a fresh parse.
     #[test]

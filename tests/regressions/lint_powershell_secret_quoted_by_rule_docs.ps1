@@ -1,0 +1,1 @@
+$s3 = ConvertTo-SecureString  Get-Secret -Name svc -AsPlainText) -AsPlainText -Force
