@@ -114,6 +114,17 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // A PowerShell command name passed as a bare word (`-String Get-Random`).
+    let mut verb_noun = v.splitn(2, '-');
+    if let (Some(verb), Some(noun)) = (verb_noun.next(), verb_noun.next())
+        && verb.len() >= 3
+        && verb.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && verb.chars().skip(1).all(|c| c.is_ascii_lowercase())
+        && noun.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && noun.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        return true;
+    }
     // A .NET type or namespace (`Dataplat.Dbatools.Parameter.DbaCredentialParameter`).
     let segments: Vec<&str> = v.split('.').collect();
     if segments.len() >= 3
@@ -202,6 +213,14 @@ const DUMMY_WORDS: &[&str] = &[
     "pwd",
     "cred",
     "creds",
+    "this",
+    "is",
+    "it",
+    "visible",
+    "word",
+    "secure",
+    "tester",
+    "reset",
     "change",
     "certificate",
     "cert",
@@ -278,10 +297,28 @@ const DUMMY_WORDS: &[&str] = &[
 /// `PlainTextPassword`, `Secret123!`, `wrongpass`. Tests and examples use these; a real
 /// credential is not one.
 pub fn is_dummy_phrase(value: &str) -> bool {
-    let letters: String = value
-        .chars()
-        .filter(|c| c.is_ascii_alphabetic())
-        .map(|c| c.to_ascii_lowercase())
+    // Undo leetspeak (`P@ssw0rd`, `s3cur3`): symbols always, digits between two letters.
+    let chars: Vec<char> = value.chars().collect();
+    let letters: String = chars
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &c)| {
+            let between_letters = i > 0
+                && chars[i - 1].is_ascii_alphabetic()
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic());
+            match c {
+                '@' => Some('a'),
+                '$' => Some('s'),
+                '0' if between_letters => Some('o'),
+                '1' if between_letters => Some('i'),
+                '3' if between_letters => Some('e'),
+                '4' if between_letters => Some('a'),
+                '5' if between_letters => Some('s'),
+                '7' if between_letters => Some('t'),
+                c if c.is_ascii_alphabetic() => Some(c.to_ascii_lowercase()),
+                _ => None,
+            }
+        })
         .collect();
     if letters.is_empty() || !value.is_ascii() {
         return false;
@@ -1124,6 +1161,10 @@ mod tests {
             "wrongpass",
             "Password12!",
             "fake token",
+            "s3cur3P4ssw0rd?",
+            "P@ssw0rd1",
+            "ThisIsThePassword1",
+            "Get-Random",
         ] {
             assert!(is_dummy_phrase(d) || is_placeholder(d), "{d}");
         }
