@@ -48,6 +48,8 @@ pub enum Command {
         /// Rule code (CL001) or name (secret-in-argument).
         rule: String,
     },
+    /// Run the language server on standard input/output (for editors).
+    Lsp,
     /// Print the Script model of a file (for debugging rules and grammars).
     #[command(hide = true)]
     Dump {
@@ -209,7 +211,7 @@ fn run(cli: Cli) -> Result<i32> {
                 let fix = m.fix.map(|a| a.as_str()).unwrap_or("none");
                 writeln!(
                     out,
-                    "{}  {:<28} {:<9} fix: {:<12} {}",
+                    "{}  {:<33} {:<8} fix: {:<12} {}",
                     m.code,
                     m.name,
                     m.severity.as_str(),
@@ -219,6 +221,7 @@ fn run(cli: Cli) -> Result<i32> {
             }
             Ok(0)
         }
+        Command::Lsp => crate::lsp::run_stdio(),
         Command::Rule { rule } => match rules::find(&rule) {
             Some(m) => {
                 print!("{}", m.docs);

@@ -180,6 +180,29 @@ pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, Lint
     })
 }
 
+/// [`lint`], re-parsing incrementally from `old` (the previous tree, already brought up to
+/// date with [`tree_sitter::Tree::edit`]) and returning the new tree, or `None` when the
+/// prefilter found nothing and the text was not parsed. The LSP server uses this.
+pub fn lint_incremental(
+    source: &SourceFile,
+    settings: &Settings,
+    old: Option<&tree_sitter::Tree>,
+) -> Result<(LintOutput, Option<tree_sitter::Tree>), LintError> {
+    if !settings.may_contain_credentials(&source.text) {
+        return Ok((LintOutput::default(), None));
+    }
+    let tree =
+        lang::parse_tree_incremental(source.language, &source.text, old, settings.parse_budget)?;
+    let script = lang::lower(source.language, &tree, &source.text);
+    let findings = lint_script(source, &script, settings);
+    let output = LintOutput {
+        findings,
+        script: Some(script),
+        parsed: true,
+    };
+    Ok((output, Some(tree)))
+}
+
 /// Runs the rules on an already lowered script (the LSP server keeps trees).
 pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) -> Vec<Finding> {
     let flow = Flow::new(script);

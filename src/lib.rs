@@ -9,6 +9,7 @@ pub mod engine;
 pub mod finding;
 pub mod fix;
 pub mod lang;
+pub mod lsp;
 pub mod model;
 pub mod report;
 pub mod rules;

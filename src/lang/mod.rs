@@ -58,6 +58,20 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Parses `text` within `budget`, reusing this thread's parser.
 pub fn parse_tree(language: Language, text: &str, budget: Duration) -> Result<Tree, ParseError> {
+    parse_tree_incremental(language, text, None, budget)
+}
+
+/// Parses `text` within `budget`, reusing the unchanged parts of `old`.
+///
+/// `old` must be the tree of the previous text with every change since applied to it through
+/// [`Tree::edit`]; `text` is the current text. With `None` this is [`parse_tree`]. Sanitising
+/// keeps byte lengths, so edits computed on the unsanitised text stay valid.
+pub fn parse_tree_incremental(
+    language: Language,
+    text: &str,
+    old: Option<&Tree>,
+    budget: Duration,
+) -> Result<Tree, ParseError> {
     let text = sanitize(text);
     let bytes = text.as_bytes();
     let started = Instant::now();
@@ -74,7 +88,7 @@ pub fn parse_tree(language: Language, text: &str, budget: Duration) -> Result<Tr
         let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
         let tree = parser.parse_with_options(
             &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-            None,
+            old,
             Some(options),
         );
         parser.reset();
@@ -140,4 +154,86 @@ pub fn lower(language: Language, tree: &Tree, text: &str) -> Script {
     script.language = Some(language);
     normalize::normalize(&mut script, language);
     script
+}
+
+/// The [`tree_sitter::InputEdit`] describing the replacement of `old_text[range]` by
+/// `replacement`, for [`Tree::edit`] before an incremental [`parse_tree_incremental`].
+/// Columns are byte columns, as tree-sitter counts them.
+pub fn input_edit(
+    old_text: &str,
+    range: std::ops::Range<usize>,
+    replacement: &str,
+) -> tree_sitter::InputEdit {
+    let point_at = |text: &str, offset: usize| {
+        let before = &text.as_bytes()[..offset];
+        let row = before.iter().filter(|&&b| b == b'\n').count();
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        tree_sitter::Point::new(row, offset - line_start)
+    };
+    let start_position = point_at(old_text, range.start);
+    let old_end_position = point_at(old_text, range.end);
+    let new_end_position = match replacement.rfind('\n') {
+        Some(last) => tree_sitter::Point::new(
+            start_position.row + replacement.matches('\n').count(),
+            replacement.len() - last - 1,
+        ),
+        None => tree_sitter::Point::new(
+            start_position.row,
+            start_position.column + replacement.len(),
+        ),
+    };
+    tree_sitter::InputEdit {
+        start_byte: range.start,
+        old_end_byte: range.end,
+        new_end_byte: range.start + replacement.len(),
+        start_position,
+        old_end_position,
+        new_end_position,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An incremental re-parse after `Tree::edit` gives the same tree as a fresh parse.
+    #[test]
+    fn incremental_parse_matches_fresh_parse() {
+        let old = "echo one\ntwine upload --password 'abc'\necho three\n";
+        let tree = parse_tree(Language::Shell, old, DEFAULT_PARSE_BUDGET).unwrap();
+        for (range, replacement) in [
+            (15..21, "login"),
+            (9..9, "x=1\ny=2\n"),
+            (0..old.len(), ""),
+            (old.len()..old.len(), "if true; then\n  echo é\nfi\n"),
+            (33..38, "\"$TOKEN\""),
+        ] {
+            let mut new = old.to_owned();
+            new.replace_range(range.clone(), replacement);
+            let mut edited = tree.clone();
+            edited.edit(&input_edit(old, range, replacement));
+            let incremental =
+                parse_tree_incremental(Language::Shell, &new, Some(&edited), DEFAULT_PARSE_BUDGET)
+                    .unwrap();
+            let fresh = parse_tree(Language::Shell, &new, DEFAULT_PARSE_BUDGET).unwrap();
+            assert_eq!(
+                incremental.root_node().to_sexp(),
+                fresh.root_node().to_sexp(),
+                "{new:?}"
+            );
+            assert_eq!(incremental.root_node().end_byte(), new.len(), "{new:?}");
+        }
+    }
+
+    #[test]
+    fn input_edit_points_count_rows_and_byte_columns() {
+        let e = input_edit("ab\ncdé\nf", 4..8, "X\nYZ");
+        assert_eq!(e.start_position, tree_sitter::Point::new(1, 1));
+        assert_eq!(e.old_end_position, tree_sitter::Point::new(2, 0));
+        assert_eq!(e.new_end_position, tree_sitter::Point::new(2, 2));
+        assert_eq!((e.start_byte, e.old_end_byte, e.new_end_byte), (4, 8, 8));
+    }
 }

@@ -1,5 +1,7 @@
 //! CL001 secret-in-argument.
 
+use std::collections::HashMap;
+
 use crate::catalog::{self, Bound, SecretArg, Tool};
 use crate::finding::{Applicability, Finding, Label, RuleMeta, Severity};
 use crate::model::{Command, Language, Value, ValueKind};
@@ -71,33 +73,35 @@ impl Rule for SecretInArgument {
 
 /// Reports every catalog entry of rule `meta.name` whose credential position holds a literal.
 pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
-    // `existing_variable` scans every command; once per tool and position, not per candidate.
-    let mut existing = ExistingVariables::default();
+    // One pass binds every command once; a second reports, knowing which variables the
+    // script already reads for each tool position.
+    let mut sites = Vec::new();
+    let mut existing: HashMap<(&str, usize), String> = HashMap::new();
     for cmd in &cx.script.commands {
         for (tool, bound) in cx.catalog.tools_for(cmd) {
             if tool.rule != meta.name {
                 continue;
             }
-            for spec in &tool.secrets {
+            for (i, spec) in tool.secrets.iter().enumerate() {
                 if !requirements_met(spec, &bound) {
                     continue;
                 }
                 for (value, flag) in candidates(cmd, tool, spec, &bound) {
-                    report(
-                        cx,
-                        meta,
-                        cmd,
-                        tool,
-                        spec,
-                        &bound,
-                        value,
-                        flag,
-                        &mut existing,
-                        out,
-                    );
+                    if let Some(name) = environment_read(cx, &value) {
+                        existing.entry((tool.name.as_str(), i)).or_insert(name);
+                    }
+                    sites.push((cmd, tool, i, bound.clone(), value, flag));
                 }
             }
         }
+    }
+    for (cmd, tool, i, bound, value, flag) in sites {
+        let spec = &tool.secrets[i];
+        let env_var = existing
+            .get(&(tool.name.as_str(), i))
+            .cloned()
+            .unwrap_or_else(|| env_for(spec, &bound));
+        report(cx, meta, cmd, tool, spec, &bound, value, flag, env_var, out);
     }
 }
 
@@ -197,15 +201,10 @@ fn report(
     bound: &Bound,
     value: Value,
     flag: String,
-    existing: &mut ExistingVariables,
+    env_var: String,
     out: &mut Vec<Finding>,
 ) {
     let language = cx.source.language;
-    let env_var = existing
-        .entry((std::ptr::from_ref(tool), std::ptr::from_ref(spec)))
-        .or_insert_with(|| existing_variable(cx, tool, spec))
-        .clone()
-        .unwrap_or_else(|| env_for(spec, bound));
     let tool_name = invocation_name(cmd, bound);
     let position = if flag == "standard input" {
         format!("piped into `{tool_name}`")
@@ -338,41 +337,29 @@ fn help_prefix(flag: &str, language: Language) -> String {
     }
 }
 
-/// [`existing_variable`]'s answers by catalog entry and position (they depend on nothing else).
-type ExistingVariables = std::collections::HashMap<(*const Tool, *const SecretArg), Option<String>>;
-
-/// The variable the script already reads for the same tool and position elsewhere
-/// (`--password $env:AZDO_FEED_PAT` on another line): the fix reuses it.
-fn existing_variable(cx: &Context, tool: &Tool, spec: &SecretArg) -> Option<String> {
+/// The environment variable a credential position reads (`--password $env:AZDO_FEED_PAT`,
+/// `-p "$REGISTRY_PASSWORD"`): a fix for the same tool position elsewhere reuses its name.
+fn environment_read(cx: &Context, value: &Value) -> Option<String> {
     let powershell = cx.source.language == Language::PowerShell;
-    cx.script.commands.iter().find_map(|other| {
-        let (_, bound) = cx
-            .catalog
-            .tools_for(other)
-            .into_iter()
-            .find(|(t, _)| t.name == tool.name)?;
-        candidates(other, tool, spec, &bound)
-            .into_iter()
-            .find_map(|(value, _)| match value.parts.as_slice() {
-                [
-                    crate::model::Part {
-                        kind:
-                            crate::model::PartKind::Dynamic {
-                                variable: Some(name),
-                                env,
-                                ..
-                            },
+    match value.parts.as_slice() {
+        [
+            crate::model::Part {
+                kind:
+                    crate::model::PartKind::Dynamic {
+                        variable: Some(name),
+                        env,
                         ..
                     },
-                ] if (*env || !powershell)
-                    && cx.flow.resolve(cx.script, &value).is_none()
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-                {
-                    Some(name.clone())
-                }
-                _ => None,
-            })
-    })
+                ..
+            },
+        ] if (*env || !powershell)
+            && cx.flow.resolve(cx.script, value).is_none()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+        {
+            Some(name.clone())
+        }
+        _ => None,
+    }
 }
 
 /// The variable the fix should read: a `when` condition's, else the entry's.
