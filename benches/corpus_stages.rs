@@ -113,7 +113,7 @@ fn main() {
         show(&format!("lower {l}"), &lower[i]);
         show(&format!("rules {l}"), &rules[i]);
     }
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     println!("slowest files (parse+lower+rules):");
     for (t, p) in slowest.iter().take(8) {
         let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
