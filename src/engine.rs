@@ -111,6 +111,13 @@ impl Default for Settings {
 }
 
 /// Credential keywords that a finding of any rule implies somewhere in the file.
+///
+/// The prefilter's invariant: **a finding can only occur in a file that contains one of its
+/// trigger texts** (these keywords, [`crate::secret::TOKEN_TRIGGERS`], or a catalog command
+/// name), compared ASCII case-insensitively as substrings. A rule that can report without any of
+/// them must add its trigger here; `tests/prefilter.rs` checks the invariant on every fixture.
+/// Measured on 6,000 real scripts, 94% of files pass (91% of bytes without the command names),
+/// so the prefilter is a cheap guard rather than the main lever (see bench/README.md).
 const KEYWORDS: &[&str] = &[
     "pass",
     "pwd",

@@ -236,16 +236,17 @@ pub(crate) fn lowering_expired() -> bool {
     })
 }
 
-/// Parses and lowers `text` into the Script model; parsing and lowering share `budget`.
+/// Parses and lowers `text` into the Script model. Parsing and lowering each get `budget` (a
+/// large legitimate file must not fail because its parse used most of a shared budget).
 pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script, ParseError> {
-    let started = Instant::now();
     let tree = parse_tree(language, text, budget)?;
     // Lowering runs queries over the whole tree, and they are slow on trees made of thousands of
     // ERROR nodes (1 MB of `| | |…` took seconds after a quick parse); such a file is no script.
     if count_syntax_errors(&tree, MAX_SYNTAX_ERRORS + 1) > MAX_SYNTAX_ERRORS {
         return Err(ParseError::TooManyErrors(MAX_SYNTAX_ERRORS));
     }
-    let outer = LOWER_DEADLINE.with(|d| d.replace((Some(started + budget), false)));
+    let deadline = Instant::now() + budget;
+    let outer = LOWER_DEADLINE.with(|d| d.replace((Some(deadline), false)));
     let mut script = lower(language, &tree, text);
     let expired = LOWER_DEADLINE.with(|d| d.replace(outer).1);
     if expired {
