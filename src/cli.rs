@@ -259,7 +259,7 @@ fn run(cli: Cli) -> Result<i32> {
                 let fix = m.fix.map(|a| a.as_str()).unwrap_or("none");
                 writeln!(
                     out,
-                    "{}  {:<28} {:<9} fix: {:<12} {}",
+                    "{}  {:<33} {:<8} fix: {:<12} {}",
                     m.code,
                     m.name,
                     m.severity.as_str(),
@@ -422,6 +422,7 @@ fn check(args: CheckArgs) -> Result<i32> {
         FixMode::None
     };
     let mut outcomes = scan(&args, &prepared, mode)?;
+    print_stats();
     let mut stale = None;
     if let Some(entries) = baseline {
         let mut results: Vec<FileResult> = outcomes.iter().map(|o| o.result.clone()).collect();
@@ -517,6 +518,22 @@ fn check(args: CheckArgs) -> Result<i32> {
         exit = 1;
     }
     Ok(exit)
+}
+
+/// Files linted and files the prefilter let through to the parser, for `CREDLINT_STATS=1`
+/// (used by `bench/compare.sh` to report the fraction of files parsed).
+static FILES_LINTED: AtomicUsize = AtomicUsize::new(0);
+static FILES_PARSED: AtomicUsize = AtomicUsize::new(0);
+
+fn print_stats() {
+    if std::env::var_os("CREDLINT_STATS").is_some() {
+        let linted = FILES_LINTED.load(Ordering::Relaxed);
+        let parsed = FILES_PARSED.load(Ordering::Relaxed);
+        eprintln!(
+            "credlint-stats: {parsed} of {linted} files parsed ({:.1}%)",
+            100.0 * parsed as f64 / linted.max(1) as f64
+        );
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -776,6 +793,10 @@ fn lint_and_fix(
             );
         }
     };
+    FILES_LINTED.fetch_add(1, Ordering::Relaxed);
+    if output.parsed {
+        FILES_PARSED.fetch_add(1, Ordering::Relaxed);
+    }
     let mut findings = output.findings;
     let mut notes = Vec::new();
     let mut diff = None;

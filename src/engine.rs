@@ -323,41 +323,90 @@ fn distinct_env_names(findings: &mut [Finding], script: &Script) {
     let powershell = script.language == Some(crate::model::Language::PowerShell);
     // (name, value): an assignment holding the same secret under the same name (also as a
     // fallback, `X="${X:-secret}"`) is the finding itself, not a collision.
-    let mut taken: Vec<(String, String)> = script
+    let mut taken = Taken::default();
+    for a in script
         .assignments
         .iter()
         .filter(|a| !powershell || a.scope == crate::model::AssignmentScope::Env)
-        .map(|a| (a.target.to_ascii_uppercase(), a.value.text.clone()))
-        .collect();
+    {
+        taken.push(a.target.to_ascii_uppercase(), a.value.text.clone());
+    }
+    // Per base name, the suffix to try next: names are only ever added, so the first free
+    // suffix never goes down (keeps thousands of findings in one file linear).
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     for f in findings.iter_mut() {
         let Some(base) = f.env_var.clone() else {
             continue;
         };
         let secret = f.secret.expose().to_owned();
-        if let Some((name, _)) = taken
-            .iter()
-            .find(|(n, s)| *s == secret && n.starts_with(&base))
-        {
-            let name = name.clone();
+        if let Some(name) = taken.first_name_for(&secret, &base) {
+            let name = name.to_owned();
             rename_env(f, &base, &name);
             continue;
         }
         if taken
-            .iter()
-            .any(|(n, s)| s.contains(secret.as_str()) && n.eq_ignore_ascii_case(&base))
+            .values_named(&base)
+            .any(|s| s.contains(secret.as_str()))
         {
             continue;
         }
         let mut name = base.clone();
-        let mut n = 2;
-        while taken.iter().any(|(t, _)| t.eq_ignore_ascii_case(&name)) {
-            name = format!("{base}_{n}");
-            n += 1;
+        if taken.has_name(&name) {
+            let n = next_suffix.entry(base.clone()).or_insert(2);
+            loop {
+                name = format!("{base}_{n}");
+                *n += 1;
+                if !taken.has_name(&name) {
+                    break;
+                }
+            }
         }
         if name != base {
             rename_env(f, &base, &name);
         }
-        taken.push((name, secret));
+        taken.push(name, secret);
+    }
+}
+
+/// The (name, value) pairs [`distinct_env_names`] has seen, in order, indexed by value and by
+/// name (case-insensitively) so that each question is a lookup rather than a scan.
+#[derive(Default)]
+struct Taken {
+    entries: Vec<(String, String)>,
+    by_value: HashMap<String, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Taken {
+    fn push(&mut self, name: String, value: String) {
+        let i = self.entries.len();
+        self.by_value.entry(value.clone()).or_default().push(i);
+        self.by_name
+            .entry(name.to_ascii_uppercase())
+            .or_default()
+            .push(i);
+        self.entries.push((name, value));
+    }
+
+    /// The first name taken for exactly this value that starts with `base`.
+    fn first_name_for(&self, value: &str, base: &str) -> Option<&str> {
+        self.by_value.get(value)?.iter().find_map(|&i| {
+            let name = &self.entries[i].0;
+            name.starts_with(base).then_some(name.as_str())
+        })
+    }
+
+    /// Values taken under `name`, compared case-insensitively.
+    fn values_named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.by_name
+            .get(&name.to_ascii_uppercase())
+            .into_iter()
+            .flatten()
+            .map(|&i| self.entries[i].1.as_str())
+    }
+
+    fn has_name(&self, name: &str) -> bool {
+        self.by_name.contains_key(&name.to_ascii_uppercase())
     }
 }
 

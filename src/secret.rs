@@ -824,6 +824,12 @@ static TOKEN_REGEXES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
+/// All token regexes in one automaton: one pass tells which formats occur at all, so the
+/// (allocating) capture search runs only for those, and usually for none.
+static TOKEN_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
+    regex::RegexSet::new(TOKEN_FORMATS.iter().map(|f| f.regex)).expect("token regexes compile")
+});
+
 /// Trigger words for the prefilter: a file containing none of them holds no known token.
 pub const TOKEN_TRIGGERS: &[&str] = &[
     "pypi-AgE",
@@ -884,7 +890,12 @@ pub const TOKEN_TRIGGERS: &[&str] = &[
 /// Finds every known token in `text`. Overlapping matches keep the earliest, longest.
 pub fn find_tokens(text: &str) -> Vec<TokenMatch> {
     let mut out: Vec<TokenMatch> = Vec::new();
-    for (format, regex) in TOKEN_FORMATS.iter().zip(TOKEN_REGEXES.iter()) {
+    let present = TOKEN_SET.matches(text);
+    if !present.matched_any() {
+        return out;
+    }
+    for i in present.iter() {
+        let (format, regex) = (&TOKEN_FORMATS[i], &TOKEN_REGEXES[i]);
         for caps in regex.captures_iter(text) {
             // A format whose regex has a group reports the group (context outside it).
             let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {

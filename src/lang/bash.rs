@@ -12,7 +12,9 @@ mod tests;
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+use std::ops::ControlFlow;
+
+use tree_sitter::{Node, Query, QueryCursor, QueryCursorOptions, StreamingIterator, Tree};
 
 use crate::lang::ts_language;
 use crate::model::{
@@ -30,6 +32,15 @@ static BLOCKS: LazyLock<Query> =
     LazyLock::new(|| query(include_str!("../../grammars/bash/blocks.scm")));
 static FALLBACKS: LazyLock<Query> =
     LazyLock::new(|| query(include_str!("../../grammars/bash/fallbacks.scm")));
+
+/// Progress callback of every query cursor: stops when the lowering's deadline has passed.
+fn stop_when_expired(_: &tree_sitter::QueryCursorState) -> ControlFlow<()> {
+    if crate::lang::lowering_expired() {
+        ControlFlow::Break(())
+    } else {
+        ControlFlow::Continue(())
+    }
+}
 
 fn query(source: &str) -> Query {
     Query::new(&ts_language(Language::Shell), source).expect("bundled bash query compiles")
@@ -80,7 +91,9 @@ impl<'t> Found<'t> {
         let mut cursor = QueryCursor::new();
         cursor.set_max_start_depth(Some(MAX_DEPTH));
         let names = NODES.capture_names();
-        let mut captures = cursor.captures(&NODES, root, text.as_bytes());
+        let mut stop = stop_when_expired;
+        let options = QueryCursorOptions::new().progress_callback(&mut stop);
+        let mut captures = cursor.captures_with_options(&NODES, root, text.as_bytes(), options);
         while let Some((m, i)) = captures.next() {
             let capture = m.captures()[*i];
             let node = capture.node;
@@ -452,7 +465,10 @@ impl<'a> Lowering<'a> {
         let mut cursor = QueryCursor::new();
         cursor.set_max_start_depth(Some(MAX_DEPTH));
         let names = FALLBACKS.capture_names();
-        let mut matches = cursor.matches(&FALLBACKS, root, self.text.as_bytes());
+        let mut stop = stop_when_expired;
+        let options = QueryCursorOptions::new().progress_callback(&mut stop);
+        let mut matches =
+            cursor.matches_with_options(&FALLBACKS, root, self.text.as_bytes(), options);
         while let Some(m) = matches.next() {
             let (mut test, mut operator, mut assignment) = (None, "&&", None);
             for capture in m.captures() {
@@ -558,7 +574,9 @@ impl Contexts {
         let mut cursor = QueryCursor::new();
         cursor.set_max_start_depth(Some(MAX_DEPTH));
         let names = BLOCKS.capture_names();
-        let mut matches = cursor.matches(&BLOCKS, root, text.as_bytes());
+        let mut stop = stop_when_expired;
+        let options = QueryCursorOptions::new().progress_callback(&mut stop);
+        let mut matches = cursor.matches_with_options(&BLOCKS, root, text.as_bytes(), options);
         while let Some(m) = matches.next() {
             let mut block = None;
             let mut statement = None;

@@ -253,13 +253,44 @@ fn parse_sanitized(
     }
 }
 
-/// Parses and lowers `text` into the Script model.
+thread_local! {
+    /// When the lowering running on this thread must stop, and whether it did (see
+    /// [`lowering_expired`]). Unset outside [`parse`], so direct callers of [`lower`] are unbounded.
+    static LOWER_DEADLINE: std::cell::Cell<(Option<Instant>, bool)> =
+        const { std::cell::Cell::new((None, false)) };
+}
+
+/// Called by the query cursors of the lowering: true once this thread's lowering deadline has
+/// passed (and remembers it, so [`parse`] reports a timeout instead of a partial model).
+/// tree-sitter's query cursor costs O(depth) per node and more on wide error nodes, so
+/// pathological input (`{{{{…`, `$($($(…`) would otherwise take minutes after a quick parse.
+pub(crate) fn lowering_expired() -> bool {
+    LOWER_DEADLINE.with(|d| {
+        let (deadline, expired) = d.get();
+        if expired {
+            return true;
+        }
+        if deadline.is_some_and(|t| Instant::now() > t) {
+            d.set((deadline, true));
+            return true;
+        }
+        false
+    })
+}
+
+/// Parses and lowers `text` into the Script model; parsing and lowering share `budget`.
 pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script, ParseError> {
+    let started = Instant::now();
     let tree = parse_tree(language, text, budget)?;
     // Lowering runs queries over the whole tree, and they are slow on trees made of thousands of
     // ERROR nodes (1 MB of `| | |…` took seconds after a quick parse); such a file is no script.
     check_tree(&tree)?;
+    let outer = LOWER_DEADLINE.with(|d| d.replace((Some(started + budget), false)));
     let mut script = lower(language, &tree, text);
+    let expired = LOWER_DEADLINE.with(|d| d.replace(outer).1);
+    if expired {
+        return Err(ParseError::Timeout(budget));
+    }
     embedded::merge_embedded(&mut script, text, budget, 0);
     Ok(script)
 }

@@ -13,9 +13,12 @@ mod value;
 mod tests;
 
 use std::collections::HashMap;
+#[cfg(test)]
 use std::sync::LazyLock;
 
-use tree_sitter::{Node, Query, QueryCursor, StreamingIterator, Tree};
+use tree_sitter::{Node, Tree};
+#[cfg(test)]
+use tree_sitter::{Query, QueryCursor, StreamingIterator};
 
 use crate::model::{
     Arg, Assignment, AssignmentScope, Command, Comment, HashEntry, Hashtable, HereDoc, Invocation,
@@ -25,6 +28,7 @@ use context::{Context, Contexts};
 use value::variable_name;
 
 /// The query that finds every node the lowering handles (see `grammars/powershell/nodes.scm`).
+#[cfg(test)]
 static NODES_QUERY: LazyLock<Query> = LazyLock::new(|| {
     Query::new(
         &crate::lang::ts_language(crate::model::Language::PowerShell),
@@ -32,10 +36,6 @@ static NODES_QUERY: LazyLock<Query> = LazyLock::new(|| {
     )
     .expect("nodes.scm is a valid query for the bundled grammar")
 });
-
-/// Trees deeper than this are not searched with the query (see [`lower`]); real scripts stay far
-/// below it.
-const QUERY_MAX_DEPTH: usize = 1_000;
 
 /// The capture of `nodes.scm` that selects a node of this kind (kept in sync by a test).
 fn capture_for_kind(kind: &str) -> Option<&'static str> {
@@ -177,6 +177,7 @@ pub(super) struct Found<'t> {
     pipelines: Vec<Node<'t>>,
 }
 
+#[cfg(test)]
 fn find_nodes<'t>(root: Node<'t>, text: &'t str) -> Found<'t> {
     let query = &*NODES_QUERY;
     let mut found = Found::default();
@@ -230,14 +231,11 @@ impl<'t> Found<'t> {
 pub fn lower(tree: &Tree, text: &str) -> Script {
     let root = tree.root_node();
     let walk = context::collect(root, text);
-    // tree-sitter's query cursor costs O(depth) per node, so on pathologically deep trees the
-    // nodes the walk collected by kind are used instead (same selection, see `capture_for_kind`).
-    let found = if walk.max_depth <= QUERY_MAX_DEPTH {
-        find_nodes(root, text)
-    } else {
-        walk.found
-    };
-    let (contexts, errors) = (walk.contexts, walk.errors);
+    // The context walk already visits every node and collects the ones `nodes.scm` selects
+    // (same selection, see `capture_for_kind` and the test `walk_selects_the_same_nodes_as_the_query`),
+    // so the query is not run a second time over the tree: it was the costliest part of
+    // lowering (its cursor costs O(depth) per node) and is kept as the executable spec.
+    let (found, contexts, errors) = (walk.found, walk.contexts, walk.errors);
     let mut l = Lowerer {
         text,
         script: Script {

@@ -239,6 +239,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// Masks the secrets of a whole run in any text before it is written.
 pub(crate) struct Redactor<'a> {
     secrets: Vec<&'a Secret>,
+    /// One automaton over every secret, with each secret's visible prefix length: a text is
+    /// scanned once, not once per secret (a run with thousands of findings redacts thousands
+    /// of messages).
+    matcher: Option<(aho_corasick::AhoCorasick, Vec<usize>)>,
 }
 
 impl<'a> Redactor<'a> {
@@ -250,15 +254,35 @@ impl<'a> Redactor<'a> {
             .collect();
         secrets.sort_by(|a, b| a.expose().cmp(b.expose()));
         secrets.dedup();
-        Redactor { secrets }
+        let matcher = aho_corasick::AhoCorasick::new(secrets.iter().map(|s| s.expose()))
+            .ok()
+            .map(|ac| (ac, secrets.iter().map(|s| s.visible_prefix_len()).collect()));
+        Redactor { secrets, matcher }
     }
 
     pub(crate) fn text(&self, text: &str) -> String {
         if self.secrets.is_empty() {
-            text.to_owned()
-        } else {
-            redact(text, &self.secrets)
+            return text.to_owned();
         }
+        let Some((ac, keep)) = &self.matcher else {
+            return redact(text, &self.secrets);
+        };
+        // Same masks as `redact`: per secret, its non-overlapping occurrences from the left.
+        // Overlapping matches of one pattern come in order of their start (fixed length).
+        let mut bytes = text.as_bytes().to_vec();
+        let mut next_from = vec![0; keep.len()];
+        for m in ac.find_overlapping_iter(text) {
+            let i = m.pattern().as_usize();
+            if m.start() < next_from[i] {
+                continue;
+            }
+            next_from[i] = m.end();
+            for b in &mut bytes[m.start() + keep[i]..m.end()] {
+                *b = b'*';
+            }
+        }
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     pub(crate) fn opt(&self, text: Option<&str>) -> Option<String> {

@@ -62,7 +62,9 @@ pub static REGISTRY: &[&dyn Rule] = &[
 
 /// All rules' metadata (for reporters and `credlint rules`).
 pub fn all_meta() -> Vec<&'static RuleMeta> {
-    REGISTRY.iter().map(|r| r.meta()).collect()
+    let mut metas: Vec<_> = REGISTRY.iter().map(|r| r.meta()).collect();
+    metas.sort_by_key(|m| m.code);
+    metas
 }
 
 /// Finds a rule by code or name, case-insensitively.
@@ -102,6 +104,21 @@ mod tests {
                 "{} has no fixtures in tests/fixtures/{}",
                 m.code,
                 m.name
+            );
+        }
+        // `docs/rules/<name>.md` (linked from LSP diagnostics and SARIF) is the rule's docs.
+        for m in &metas {
+            let page = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("docs/rules")
+                .join(format!("{}.md", m.name));
+            let text = std::fs::read_to_string(&page).unwrap_or_default();
+            assert_eq!(
+                text,
+                m.docs,
+                "{} is out of date: regenerate with `credlint rule {} > {}`",
+                page.display(),
+                m.code,
+                page.display()
             );
         }
         let mut codes: Vec<_> = metas.iter().map(|m| m.code).collect();

@@ -1,7 +1,7 @@
 //! CL003 secret-in-env-assignment.
 
 use crate::finding::{Applicability, Edit, Finding, Fix, GuardRequest, RuleMeta, Severity};
-use crate::model::{Arg, Assignment, AssignmentScope, Language, Script, Span, Value};
+use crate::model::{Arg, Assignment, AssignmentScope, Command, Language, Script, Span, Value};
 use crate::rules::common::{self, Draft};
 use crate::rules::{Context, Rule};
 use crate::secret;
@@ -107,13 +107,18 @@ impl Rule for SecretInEnvAssignment {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let language = cx.source.language;
+        // Computed once per file, on first need: per assignment they made the rule quadratic.
+        let mut exports: Option<Exports> = None;
         for a in &cx.script.assignments {
             let exported = match a.scope {
                 AssignmentScope::Env | AssignmentScope::Export | AssignmentScope::CommandPrefix => {
                     true
                 }
                 AssignmentScope::Local => {
-                    language == Language::Shell && exported_elsewhere(cx, a.target.as_str(), a)
+                    language == Language::Shell
+                        && exports
+                            .get_or_insert_with(|| Exports::new(cx))
+                            .exported(a.target.as_str(), a)
                 }
             };
             if !exported {
@@ -302,19 +307,35 @@ pub fn what_from_name(name: &str) -> &'static str {
 
 /// True when a shell variable assigned locally is exported: `export NAME`, `declare -x NAME`,
 /// `typeset -x NAME` anywhere in the file, or `set -a` (allexport) in force before it.
-fn exported_elsewhere(cx: &Context, name: &str, a: &Assignment) -> bool {
-    allexport_before(cx.script, a.span.start) || bare_exports(cx).iter().any(|n| n == name)
+struct Exports<'s> {
+    /// The file's `set` commands, by start.
+    sets: Vec<&'s Command>,
+    bare: std::collections::HashSet<String>,
 }
 
-fn allexport_before(script: &Script, offset: usize) -> bool {
+impl<'s> Exports<'s> {
+    fn new(cx: &Context<'s>) -> Self {
+        let mut sets: Vec<_> = cx
+            .script
+            .commands
+            .iter()
+            .filter(|c| c.name == "set")
+            .collect();
+        sets.sort_by_key(|c| c.span.start);
+        Exports {
+            sets,
+            bare: bare_exports(cx).into_iter().collect(),
+        }
+    }
+
+    fn exported(&self, name: &str, a: &Assignment) -> bool {
+        allexport_before(&self.sets, a.span.start) || self.bare.contains(name)
+    }
+}
+
+fn allexport_before(sets: &[&Command], offset: usize) -> bool {
     let mut on = false;
-    let mut sets: Vec<_> = script
-        .commands
-        .iter()
-        .filter(|c| c.name == "set" && c.span.end <= offset)
-        .collect();
-    sets.sort_by_key(|c| c.span.start);
-    for c in sets {
+    for c in sets.iter().filter(|c| c.span.end <= offset) {
         let mut prev_o: Option<bool> = None;
         for arg in &c.args {
             let word = match arg {
@@ -347,13 +368,27 @@ fn allexport_before(script: &Script, offset: usize) -> bool {
 /// from the text, one simple statement at a time.
 fn bare_exports(cx: &Context) -> Vec<String> {
     let text = cx.source.text.as_str();
-    let skip: Vec<Span> = cx
+    let mut skip: Vec<Span> = cx
         .script
         .comments
         .iter()
         .map(|c| c.span.clone())
         .chain(cx.script.heredocs.iter().map(|h| h.body.span.clone()))
         .collect();
+    skip.sort_by_key(|s| s.start);
+    // Running maximum of the ends: a line start is skipped when a span starting at or before
+    // it ends after it (a binary search instead of a scan per line).
+    let max_end: Vec<usize> = skip
+        .iter()
+        .scan(0, |m, s| {
+            *m = (*m).max(s.end);
+            Some(*m)
+        })
+        .collect();
+    let skipped = |start: usize| {
+        let n = skip.partition_point(|s| s.start <= start);
+        n > 0 && max_end[n - 1] > start
+    };
     let mut names = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
@@ -362,7 +397,7 @@ fn bare_exports(cx: &Context) -> Vec<String> {
         if !line.contains("export") && !line.contains("-x") {
             continue;
         }
-        if skip.iter().any(|s| s.start <= start && start < s.end) {
+        if skipped(start) {
             continue;
         }
         let code = line.split('#').next().unwrap_or("");

@@ -81,7 +81,6 @@ pub(super) struct Walk<'t> {
     pub errors: Vec<SyntaxError>,
     /// The nodes `nodes.scm` would find, selected by kind, in document order.
     pub found: Found<'t>,
-    pub max_depth: usize,
 }
 
 /// Walks the tree once: contexts of interesting nodes, ERROR / MISSING nodes, nodes of interest.
@@ -93,7 +92,6 @@ pub(super) fn collect<'t>(root: Node<'t>, text: &str) -> Walk<'t> {
     };
     let mut errors = Vec::new();
     let mut found = Found::default();
-    let mut max_depth = 0;
     let root_frame = Frame {
         scope: (0, text.len()),
         statement: None,
@@ -132,7 +130,6 @@ pub(super) fn collect<'t>(root: Node<'t>, text: &str) -> Walk<'t> {
         }
         if cursor.goto_first_child() {
             stack.push((node, kind, frame));
-            max_depth = max_depth.max(stack.len());
             continue;
         }
         while !cursor.goto_next_sibling() {
@@ -142,7 +139,6 @@ pub(super) fn collect<'t>(root: Node<'t>, text: &str) -> Walk<'t> {
                     contexts,
                     errors,
                     found,
-                    max_depth,
                 };
             }
             stack.pop();
