@@ -203,9 +203,7 @@ pub fn lint_incremental(
     }
     let tree =
         lang::parse_tree_incremental(source.language, &source.text, old, settings.parse_budget)?;
-    if lang::count_syntax_errors(&tree, lang::MAX_SYNTAX_ERRORS + 1) > lang::MAX_SYNTAX_ERRORS {
-        return Err(ParseError::TooManyErrors(lang::MAX_SYNTAX_ERRORS).into());
-    }
+    lang::check_tree(&tree)?;
     let mut script = lang::lower(source.language, &tree, &source.text);
     // As in `lang::parse`: scripts inside strings (`bash -c '…'`) are linted in the editor too.
     lang::embedded::merge_embedded(&mut script, &source.text, settings.parse_budget, 0);

@@ -70,3 +70,24 @@ fn secret_quoted_by_rule_docs_powershell() {
         &input("lint_powershell_secret_quoted_by_rule_docs.ps1"),
     );
 }
+
+/// lint_powershell crash 4fc5a1f (a harness bug, not a leak): the script's password was
+/// literally `Nb7*********`, which is what its redaction prints.
+#[test]
+fn secret_that_looks_redacted() {
+    fuzzing::lint_bytes(
+        Language::PowerShell,
+        &input("lint_powershell_secret_that_looks_redacted.ps1"),
+    );
+}
+
+/// Fuzz timeouts b86687a (lint_bash) and 963bde1 (lint_powershell), hit while the machine was
+/// saturated (1 exec/s) and not reproducible (a few ms each): they must complete.
+#[test]
+fn timeout_inputs_complete() {
+    fuzzing::lint_bytes(Language::Shell, &input("lint_bash_timeout_under_load.sh"));
+    fuzzing::lint_bytes(
+        Language::PowerShell,
+        &input("lint_powershell_timeout_under_load.ps1"),
+    );
+}

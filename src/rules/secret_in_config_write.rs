@@ -95,8 +95,10 @@ impl Rule for SecretInConfigWrite {
                 .or(cmd.and_then(|c| c.output_files.first()))
                 .map(|v| v.text.clone())
                 .unwrap_or_default();
-            let (stmt, scope) = common::enclosing_statement(script, &doc.body.span);
-            scan_value(cx, &doc.body, &file, stmt, scope, out);
+            // Located only when a field is found: one search per heredoc over every statement
+            // made 100,000 heredocs take seconds.
+            let locate = || common::enclosing_statement(script, &doc.body.span);
+            scan_value(cx, &doc.body, &file, &locate, out);
         }
         for cmd in &script.commands {
             one_line_write(cx, cmd, out);
@@ -116,8 +118,7 @@ fn scan_value(
     cx: &Context,
     value: &Value,
     file: &str,
-    stmt: usize,
-    scope: Span,
+    locate: &dyn Fn() -> (usize, Span),
     out: &mut Vec<Finding>,
 ) {
     let text = value.text.as_str();
@@ -127,13 +128,15 @@ fn scan_value(
             .lines()
             .any(|l| matches!(l.split_whitespace().next(), Some("machine" | "default")));
     let mut offset = 0;
+    let mut located = None;
     for line in text.split('\n') {
         let start = offset;
         offset += line.len() + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
         for field in fields(line, netrc) {
             let range = start + field.range.start..start + field.range.end;
-            report(cx, value, range, &field.key, file, stmt, scope.clone(), out);
+            let (stmt, scope) = located.get_or_insert_with(locate).clone();
+            report(cx, value, range, &field.key, file, stmt, scope, out);
         }
     }
 }
@@ -431,14 +434,8 @@ fn one_line_write(cx: &Context, cmd: &Command, out: &mut Vec<Finding>) {
         if cx.script.heredocs.iter().any(|d| d.body.span == v.span) {
             continue;
         }
-        scan_value(
-            cx,
-            v,
-            &file,
-            cmd.statement_span.start,
-            cmd.scope.clone(),
-            out,
-        );
+        let locate = || (cmd.statement_span.start, cmd.scope.clone());
+        scan_value(cx, v, &file, &locate, out);
     }
 }
 
