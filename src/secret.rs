@@ -192,17 +192,33 @@ pub fn is_trivial_dummy(value: &str) -> bool {
     DUMMIES.contains(&lower.as_str())
 }
 
-/// A literal that names a file rather than holding a secret (`/etc/cifs-creds`,
-/// `~/.secrets/token`, `C:\keys\app.pfx`): credential positions sometimes take a path.
-pub fn looks_like_path(value: &str) -> bool {
-    let v = value.trim();
-    let rooted = v.starts_with('/') && v[1..].contains('/')
-        || v.starts_with("~/")
-        || v.starts_with("./")
-        || v.starts_with("../")
-        || v.as_bytes().get(1..3) == Some(b":\\")
-        || v.starts_with("\\\\");
-    rooted && !v.contains(char::is_whitespace)
+/// True for literals that name a file rather than hold a secret: `~/.aws/key.json`,
+/// `./certs/client.pem`, `C:\keys\deploy.pfx`, `\\server\share`, `/run/secrets/db_password`.
+/// Credential positions sometimes take a path. A base64 secret may start with `/`, so an
+/// absolute path needs short, word-like segments.
+pub fn looks_like_path(text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with("~/") || t.starts_with("./") || t.starts_with("../") {
+        return true;
+    }
+    let b = t.as_bytes();
+    let drive = b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':';
+    if drive && (b[2] == b'\\' || b[2] == b'/') || t.starts_with("\\\\") {
+        return true;
+    }
+    if t.starts_with('/') && t.len() > 1 {
+        return t.split('/').filter(|s| !s.is_empty()).all(|s| {
+            s.len() < 20
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        });
+    }
+    const FILE_EXTENSIONS: &[&str] = &[
+        ".json", ".pem", ".key", ".p12", ".pfx", ".crt", ".cer", ".txt", ".gpg", ".asc", ".ini",
+        ".cfg", ".conf", ".yaml", ".yml", ".xml", ".env", ".kdbx", ".ppk",
+    ];
+    let lower = t.to_ascii_lowercase();
+    !t.contains(char::is_whitespace) && FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
 }
 
 /// Words that make up dummy passwords in tests and examples.
@@ -432,7 +448,6 @@ pub fn is_credential_name(name: &str) -> bool {
         "expired",
         "history",
         "last",
-        "changed",
         "complexity",
         "reset",
         "salt",

@@ -455,33 +455,7 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
-/// True for literals that name a file rather than hold a secret: `~/.aws/key.json`,
-/// `./certs/client.pem`, `C:\keys\deploy.pfx`, `/run/secrets/db_password`. A base64 secret
-/// may start with `/`, so an absolute path needs short, word-like segments.
-pub fn looks_like_path(text: &str) -> bool {
-    let t = text.trim();
-    if t.starts_with("~/") || t.starts_with("./") || t.starts_with("../") {
-        return true;
-    }
-    let b = t.as_bytes();
-    if b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && (b[2] == b'\\' || b[2] == b'/')
-    {
-        return true;
-    }
-    if t.starts_with('/') && t.len() > 1 {
-        return t.split('/').filter(|s| !s.is_empty()).all(|s| {
-            s.len() < 20
-                && s.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
-        });
-    }
-    const FILE_EXTENSIONS: &[&str] = &[
-        ".json", ".pem", ".key", ".p12", ".pfx", ".crt", ".cer", ".txt", ".gpg", ".asc", ".ini",
-        ".cfg", ".conf", ".yaml", ".yml", ".xml", ".env", ".kdbx", ".ppk",
-    ];
-    let lower = t.to_ascii_lowercase();
-    !t.contains(char::is_whitespace) && FILE_EXTENSIONS.iter().any(|e| lower.ends_with(e))
-}
+pub use crate::secret::looks_like_path;
 
 /// Where a value sits: the statement a guard for it goes before, and its block.
 #[derive(Clone, Debug)]

@@ -241,7 +241,7 @@ fn fields(line: &str, netrc: bool) -> Vec<Field> {
             || v.contains("://")
             // Code, not configuration: `privatekey = file.read()` in a Python heredoc.
             || (v.ends_with(')') && v.contains('('))
-            || looks_like_path(v)
+            || secret::looks_like_path(v)
             || found.iter().any(|f| overlaps(&f.range, &range))
         {
             return;
@@ -362,13 +362,6 @@ fn trim_value(line: &str, mut r: Range<usize>) -> (Range<usize>, &str) {
         }
     }
     (r, v)
-}
-
-fn looks_like_path(v: &str) -> bool {
-    v.starts_with('/')
-        || v.starts_with("~/")
-        || v.starts_with("./")
-        || (v.len() > 2 && v.as_bytes()[1] == b':' && matches!(v.as_bytes()[2], b'\\' | b'/'))
 }
 
 /// Keys whose value is a credential. `credential(s)` keys hold helpers or user names in config
