@@ -381,10 +381,9 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
                 name,
                 name_span,
                 value,
-                glued,
+                ..
             } => {
-                let (written, glued_value) =
-                    split_glued(tool, name, name_span, value.clone(), *glued);
+                let (written, glued_value) = split_glued(tool, name, name_span, value.clone());
                 let canonical = tool.canonical_flag(&written).map(str::to_owned);
                 let mut flag = BoundFlag {
                     written: written.clone(),
@@ -479,10 +478,8 @@ fn split_glued(
     name: &str,
     name_span: &crate::model::Span,
     value: Option<Value>,
-    glued: bool,
 ) -> (String, Option<Value>) {
     if value.is_some() {
-        let _ = glued;
         return (name.to_owned(), value);
     }
     if let Some(eq) = name.find('=')
