@@ -132,6 +132,10 @@ pub struct CheckArgs {
     /// no limit.
     #[arg(long, value_name = "MB", default_value_t = DEFAULT_MAX_FILE_SIZE_MB)]
     pub max_file_size: u64,
+    /// Parse whole files instead of only the parts that could hold a finding (the reference
+    /// the focused parse is compared against; for testing and benchmarking).
+    #[arg(long, hide = true)]
+    pub parse_whole_files: bool,
 }
 
 /// Files larger than this (in MB of 1,000,000 bytes) are skipped with a note: real scripts are a
@@ -188,6 +192,7 @@ impl BaselineArgs {
             baseline: None,
             no_progress: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE_MB,
+            parse_whole_files: false,
         }
     }
 }
@@ -357,6 +362,9 @@ fn prepare(args: &CheckArgs) -> Result<Prepared> {
         .or(config.min_confidence)
         .unwrap_or(engine::DEFAULT_MIN_CONFIDENCE);
     settings.inline_suppressions = !args.no_inline_suppressions;
+    if args.parse_whole_files {
+        settings.parse_mode = crate::engine::ParseMode::Whole;
+    }
     settings.severity = config.severity.clone();
     settings.allow = config.allow.clone();
     settings.env_names = config.env_names.clone();
@@ -524,14 +532,19 @@ fn check(args: CheckArgs) -> Result<i32> {
 /// (used by `bench/compare.sh` to report the fraction of files parsed).
 static FILES_LINTED: AtomicUsize = AtomicUsize::new(0);
 static FILES_PARSED: AtomicUsize = AtomicUsize::new(0);
+static BYTES_LINTED: AtomicUsize = AtomicUsize::new(0);
+static BYTES_PARSED: AtomicUsize = AtomicUsize::new(0);
 
 fn print_stats() {
     if std::env::var_os("CREDLINT_STATS").is_some() {
         let linted = FILES_LINTED.load(Ordering::Relaxed);
         let parsed = FILES_PARSED.load(Ordering::Relaxed);
+        let bytes = BYTES_LINTED.load(Ordering::Relaxed);
+        let parsed_bytes = BYTES_PARSED.load(Ordering::Relaxed);
         eprintln!(
-            "credlint-stats: {parsed} of {linted} files parsed ({:.1}%)",
-            100.0 * parsed as f64 / linted.max(1) as f64
+            "credlint-stats: {parsed} of {linted} files parsed ({:.1}%), {parsed_bytes} of {bytes} bytes ({:.1}%)",
+            100.0 * parsed as f64 / linted.max(1) as f64,
+            100.0 * parsed_bytes as f64 / bytes.max(1) as f64
         );
     }
 }
@@ -794,8 +807,10 @@ fn lint_and_fix(
         }
     };
     FILES_LINTED.fetch_add(1, Ordering::Relaxed);
+    BYTES_LINTED.fetch_add(source.text.len(), Ordering::Relaxed);
     if output.parsed {
         FILES_PARSED.fetch_add(1, Ordering::Relaxed);
+        BYTES_PARSED.fetch_add(output.parsed_bytes, Ordering::Relaxed);
     }
     let mut findings = output.findings;
     let mut notes = Vec::new();

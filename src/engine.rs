@@ -10,6 +10,7 @@ use regex::Regex;
 
 use crate::catalog::Catalog;
 use crate::finding::{Confidence, Finding, Severity};
+use crate::focus;
 use crate::lang::{self, ParseError};
 use crate::model::Script;
 use crate::rules::{self, Context, common::Flow};
@@ -66,7 +67,20 @@ pub struct Settings {
     /// Environment variable names a fix should use instead of the catalog's, keyed by rule code,
     /// rule name or tool display name (`twine upload`); the tool wins over the rule.
     pub env_names: HashMap<String, String>,
+    /// How much of a file to parse (see [`ParseMode`]).
+    pub parse_mode: ParseMode,
     prefilter: Arc<AhoCorasick>,
+    triggers: Arc<focus::Triggers>,
+}
+
+/// How much of a file the engine parses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ParseMode {
+    /// Only the units that could hold a finding, with the blocks around them ([`crate::focus`]).
+    #[default]
+    Focused,
+    /// The whole file (the reference the focused mode is tested against).
+    Whole,
 }
 
 /// Allowlisted secrets: exact values and regular expressions (matched against the secret).
@@ -85,6 +99,12 @@ impl Allow {
 impl Settings {
     pub fn new(catalog: Arc<Catalog>, selection: Selection) -> Settings {
         let prefilter = Arc::new(build_prefilter(&catalog));
+        let triggers = Arc::new(focus::Triggers::new(
+            &comment_triggers(),
+            &gated_keywords(),
+            UNGATED_KEYWORDS,
+            &catalog,
+        ));
         Settings {
             catalog,
             selection,
@@ -94,7 +114,9 @@ impl Settings {
             severity: HashMap::new(),
             allow: Allow::default(),
             env_names: HashMap::new(),
+            parse_mode: ParseMode::default(),
             prefilter,
+            triggers,
         }
     }
 
@@ -132,13 +154,43 @@ const KEYWORDS: &[&str] = &[
     "sas",
     "sig=",
     "private",
+    // `$s.AppendChar('x')` builds a SecureString from literals.
+    "appendchar",
     // Suppression comments are checked for use (CL900) even in files without credentials.
     "credlint",
 ];
 
+/// The keywords and token prefixes (without command names).
+fn trigger_words() -> Vec<&'static str> {
+    let mut words: Vec<&str> = KEYWORDS.to_vec();
+    words.extend(crate::secret::TOKEN_TRIGGERS);
+    words
+}
+
+/// Keywords whose value follows them in the statement (see [`focus::Triggers`]): every
+/// keyword except the ungated ones, `://` (a comment trigger) and `credlint` (files that
+/// mention it are parsed whole).
+fn gated_keywords() -> Vec<&'static str> {
+    KEYWORDS
+        .iter()
+        .copied()
+        .filter(|k| !UNGATED_KEYWORDS.contains(k) && !matches!(*k, "://" | "credlint"))
+        .collect()
+}
+
+/// Keywords that count wherever they appear in code.
+const UNGATED_KEYWORDS: &[&str] = &["appendchar"];
+
+/// Triggers that count inside comments: the rules that read comments (known tokens,
+/// credentials in URLs) report only what these announce.
+fn comment_triggers() -> Vec<&'static str> {
+    let mut words = vec!["://"];
+    words.extend(crate::secret::TOKEN_TRIGGERS);
+    words
+}
+
 fn build_prefilter(catalog: &Catalog) -> AhoCorasick {
-    let mut words: Vec<String> = KEYWORDS.iter().map(|s| s.to_string()).collect();
-    words.extend(crate::secret::TOKEN_TRIGGERS.iter().map(|s| s.to_string()));
+    let mut words: Vec<String> = trigger_words().iter().map(|s| s.to_string()).collect();
     // Any rule of the catalog fires only on a flag, key or stdin of a catalog tool; the
     // keywords above cover the credential words, so command names add little beyond the
     // short ones that name no credential (`-p`, `/RP`).
@@ -164,6 +216,8 @@ pub struct LintOutput {
     pub script: Option<Script>,
     /// False when the prefilter found nothing to look at and the file was not parsed.
     pub parsed: bool,
+    /// How many bytes of the file were parsed.
+    pub parsed_bytes: usize,
 }
 
 /// A file containing this marker makes [`lint`] panic, with the file's text in the panic
@@ -181,13 +235,119 @@ pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, Lint
     if !settings.may_contain_credentials(&source.text) {
         return Ok(LintOutput::default());
     }
-    let script = lang::parse(source.language, &source.text, settings.parse_budget)?;
+    let text = source.text.as_str();
+    // Suppression comments are matched against every finding and checked for use, so a file
+    // holding one is parsed whole.
+    if settings.parse_mode == ParseMode::Focused && !mentions_credlint(text) {
+        let units = lang::units::split(source.language, text);
+        if units.complete {
+            return lint_focused(source, settings, &units);
+        }
+    }
+    let script = lang::parse(source.language, text, settings.parse_budget)?;
     let findings = lint_script(source, &script, settings);
     Ok(LintOutput {
         findings,
         script: Some(script),
         parsed: true,
+        parsed_bytes: text.len(),
     })
+}
+
+/// Rounds of following variables to the units that may assign them: the rules follow a
+/// variable to its literal, and a splatted hashtable to the variables of its values.
+const MAX_FOLLOW_ROUNDS: usize = 2;
+
+/// [`lint`] parsing only the units that could hold a finding (see [`crate::focus`]).
+fn lint_focused(
+    source: &SourceFile,
+    settings: &Settings,
+    units: &lang::units::Units,
+) -> Result<LintOutput, LintError> {
+    let text = source.text.as_str();
+    let language = source.language;
+    let mut selected = Vec::new();
+    // Rules of the opt-in groups report declarations (`[string]$Password`), where no value
+    // follows the keyword.
+    let gated = !rules::REGISTRY
+        .iter()
+        .any(|r| OPT_IN_GROUPS.contains(&r.meta().group) && settings.selection.enabled(r.meta()));
+    let triggers = settings.triggers.positions(text, units, gated);
+    focus::units_at(units, &triggers, &mut selected);
+    if selected.is_empty() {
+        return Ok(LintOutput::default());
+    }
+    lang::units::close_under_parents(units, &mut selected);
+    let parse = |selected: &[usize]| {
+        lang::parse_skeleton(language, text, units, selected, settings.parse_budget)
+    };
+    // Follow the variables of the units found so far to the units that may assign them,
+    // reading names from the text (parsing once, at the end).
+    let mut followed = std::collections::HashSet::new();
+    let mut fresh: Vec<usize> = selected.clone();
+    let mut followed_uses = std::collections::HashSet::new();
+    for _ in 0..MAX_FOLLOW_ROUNDS {
+        let names = focus::variable_names(text, units, &fresh);
+        let used: std::collections::HashSet<String> = names
+            .used
+            .into_iter()
+            .filter(|n| followed.insert(n.to_ascii_lowercase()))
+            .collect();
+        let assigned: std::collections::HashSet<String> = names
+            .data
+            .into_iter()
+            .filter(|n| followed_uses.insert(n.to_ascii_lowercase()))
+            .collect();
+        let before: std::collections::HashSet<usize> = selected.iter().copied().collect();
+        let a = focus::add_units_naming(text, units, &used, false, &mut selected);
+        let b = focus::add_units_naming(text, units, &assigned, true, &mut selected);
+        if !(a || b) {
+            break;
+        }
+        lang::units::close_under_parents(units, &mut selected);
+        fresh = selected
+            .iter()
+            .copied()
+            .filter(|u| !before.contains(u))
+            .collect();
+    }
+    let mut script = parse(&selected)?;
+    let mut findings = lint_script(source, &script, settings);
+    if !findings.is_empty() {
+        // The variable names a fix suggests must not collide with names the script assigns,
+        // and the fixer needs the script's header (guards go after it).
+        let suggested: std::collections::HashSet<String> = findings
+            .iter()
+            .filter_map(|f| f.env_var.clone())
+            .filter(|n| followed.insert(n.to_ascii_lowercase()))
+            .collect();
+        let before = selected.len();
+        focus::add_units_naming(text, units, &suggested, false, &mut selected);
+        focus::header_units(language, text, units, &mut selected);
+        lang::units::close_under_parents(units, &mut selected);
+        if selected.len() != before {
+            script = parse(&selected)?;
+            findings = lint_script(source, &script, settings);
+        }
+    }
+    let parsed_bytes = selected.iter().map(|&i| units.units[i].range.len()).sum();
+    Ok(LintOutput {
+        findings,
+        script: Some(script),
+        parsed: true,
+        parsed_bytes,
+    })
+}
+
+/// Whether `text` mentions credlint (a suppression comment), in any case.
+fn mentions_credlint(text: &str) -> bool {
+    static CREDLINT: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build(["credlint"])
+            .expect("one literal pattern builds")
+    });
+    CREDLINT.is_match(text)
 }
 
 /// [`lint`], re-parsing incrementally from `old` (the previous tree, already brought up to
@@ -201,6 +361,10 @@ pub fn lint_incremental(
     if !settings.may_contain_credentials(&source.text) {
         return Ok((LintOutput::default(), None));
     }
+    if settings.parse_mode == ParseMode::Focused {
+        // A focused parse reads a small part of the file; no tree is worth keeping.
+        return Ok((lint(source, settings)?, None));
+    }
     let tree =
         lang::parse_tree_incremental(source.language, &source.text, old, settings.parse_budget)?;
     lang::check_tree(&tree)?;
@@ -212,6 +376,7 @@ pub fn lint_incremental(
         findings,
         script: Some(script),
         parsed: true,
+        parsed_bytes: source.text.len(),
     };
     Ok((output, Some(tree)))
 }

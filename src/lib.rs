@@ -8,6 +8,7 @@ pub mod config;
 pub mod engine;
 pub mod finding;
 pub mod fix;
+pub mod focus;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod lang;

@@ -5,6 +5,7 @@ pub mod bash;
 pub mod embedded;
 pub mod normalize;
 pub mod powershell;
+pub mod units;
 
 use std::cell::RefCell;
 use std::ops::ControlFlow;
@@ -187,7 +188,7 @@ fn has_long_punctuation_run(bytes: &[u8], blankable: &[bool; 256]) -> bool {
 
 /// Parses `text` within `budget`, reusing this thread's parser.
 pub fn parse_tree(language: Language, text: &str, budget: Duration) -> Result<Tree, ParseError> {
-    parse_sanitized(language, &sanitize(text), None, budget)
+    parse_sanitized(language, &sanitize(text), None, budget, &[])
 }
 
 /// Parses `text` within `budget`, reusing the unchanged parts of `old`.
@@ -203,7 +204,7 @@ pub fn parse_tree_incremental(
     old: Option<&Tree>,
     budget: Duration,
 ) -> Result<Tree, ParseError> {
-    parse_sanitized(language, &sanitize_nul(text), old, budget)
+    parse_sanitized(language, &sanitize_nul(text), old, budget, &[])
 }
 
 /// Replaces NUL bytes with spaces (and nothing else).
@@ -215,17 +216,22 @@ fn sanitize_nul(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Parses `text` (only `ranges` of it when not empty) within `budget`.
 fn parse_sanitized(
     language: Language,
     text: &str,
     old: Option<&Tree>,
     budget: Duration,
+    ranges: &[tree_sitter::Range],
 ) -> Result<Tree, ParseError> {
     let bytes = text.as_bytes();
     let started = Instant::now();
     let run = |parser: &RefCell<Parser>| {
         let mut parser = parser.borrow_mut();
         parser.reset();
+        if !ranges.is_empty() && parser.set_included_ranges(ranges).is_err() {
+            return None;
+        }
         let mut progress = |_: &tree_sitter::ParseState| {
             if started.elapsed() > budget {
                 ControlFlow::Break(())
@@ -240,6 +246,10 @@ fn parse_sanitized(
             Some(options),
         );
         parser.reset();
+        if !ranges.is_empty() {
+            // Back to whole documents; an empty list cannot fail.
+            let _ = parser.set_included_ranges(&[]);
+        }
         tree
     };
     let tree = match language {
@@ -292,6 +302,37 @@ pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script,
     if expired {
         return Err(ParseError::Timeout(budget));
     }
+    embedded::merge_embedded(&mut script, text, budget, 0);
+    Ok(script)
+}
+
+/// Parses and lowers only the skeleton of the `selected` units of `text` (see [`units`]):
+/// spans in the model are byte offsets into `text`, as with [`parse`].
+pub fn parse_skeleton(
+    language: Language,
+    text: &str,
+    units: &units::Units,
+    selected: &[usize],
+    budget: Duration,
+) -> Result<Script, ParseError> {
+    let skeleton = units::skeleton(language, text, units, selected);
+    let tree = parse_sanitized(
+        language,
+        &sanitize(&skeleton.text),
+        None,
+        budget,
+        &skeleton.ranges,
+    )?;
+    check_tree(&tree)?;
+    let deadline = Instant::now() + budget;
+    let outer = LOWER_DEADLINE.with(|d| d.replace((Some(deadline), false)));
+    let mut script = lower(language, &tree, &skeleton.text);
+    let expired = LOWER_DEADLINE.with(|d| d.replace(outer).1);
+    if expired {
+        return Err(ParseError::Timeout(budget));
+    }
+    // Blocks closed by the skeleton's closers end past the text: bring them back inside.
+    units::clamp_spans(&mut script, text.len());
     embedded::merge_embedded(&mut script, text, budget, 0);
     Ok(script)
 }

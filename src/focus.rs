@@ -1,0 +1,541 @@
+//! What to parse: the units of a script that could hold a finding.
+//!
+//! A finding always sits in a statement that names a credential or a tool (a trigger word:
+//! `password`, `token`, `docker`, a token prefix …), or in the assignment of a variable such a
+//! statement uses. So the engine parses the units holding a trigger, the units that mention
+//! the variables those use or assign, and the headers of the blocks around them (see
+//! [`crate::lang::units`]); everything else is never parsed. `tests/focus.rs` checks that this
+//! reports exactly what parsing whole files reports, on every fixture and the corpus.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::catalog::Catalog;
+use crate::lang::units::Units;
+use crate::model::Language;
+
+/// Trigger words located in a text: credential keywords and token prefixes anywhere, command
+/// names of the catalog only as whole words (`az` in `lazy` is no trigger).
+pub struct Triggers {
+    /// Keywords and token prefixes; those before `first_code_only` count in comments too
+    /// (token prefixes, `://`): a comment can only hold a finding of the known-token and URL
+    /// rules. Leftmost-first: any match selects its unit, so a shadowed match loses nothing.
+    words: AhoCorasick,
+    first_code_only: usize,
+    /// Code keywords from this index on count without a value after them (`.AppendChar(…)`
+    /// takes its characters from before).
+    first_gated: usize,
+    /// The index of `://` among the words.
+    url: usize,
+    /// Command names, which count as whole words only.
+    commands: AhoCorasick,
+}
+
+impl Triggers {
+    /// `anywhere`: triggers that count in comments too; `code`: keywords that count in code
+    /// and strings when a value follows them; `ungated`: keywords that count in code always.
+    pub fn new(anywhere: &[&str], code: &[&str], ungated: &[&str], catalog: &Catalog) -> Triggers {
+        let mut words: Vec<String> = anywhere.iter().map(|s| s.to_ascii_lowercase()).collect();
+        let first_code_only = words.len();
+        words.extend(code.iter().map(|s| s.to_ascii_lowercase()));
+        let first_gated = words.len();
+        words.extend(ungated.iter().map(|s| s.to_ascii_lowercase()));
+        let url = words.iter().position(|p| p == "://").unwrap_or(usize::MAX);
+        let build = |patterns: &[String]| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(patterns)
+                .expect("trigger patterns build")
+        };
+        let mut commands: Vec<String> = catalog.command_names().map(str::to_owned).collect();
+        // Longest first, so `mysqldump` is tried before `mysql` at the same position.
+        commands.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        Triggers {
+            words: build(&words),
+            first_code_only,
+            first_gated,
+            url,
+            commands: build(&commands),
+        }
+    }
+
+    /// Start offsets of the triggers in `text` (sorted; a unit needs only one). `gated`: a
+    /// keyword counts only when a value could follow it; off when rules that report
+    /// declarations (`[string]$Password` parameters) are enabled.
+    pub fn positions(&self, text: &str, units: &Units, gated: bool) -> Vec<usize> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut literal_names: Option<HashSet<String>> = None;
+        for m in self.words.find_iter(text) {
+            let pattern = m.pattern().as_usize();
+            if pattern >= self.first_code_only {
+                if units.in_comment(m.start()) {
+                    continue;
+                }
+                // A keyword counts when a value could follow it (see `value_follows`).
+                let names = literal_names.get_or_insert_with(|| literally_assigned(bytes));
+                if gated
+                    && pattern < self.first_gated
+                    && !value_follows(bytes, m.start(), m.end(), names)
+                {
+                    continue;
+                }
+            }
+            // `://` announces a credential only with userinfo (`@`) or a query (`=`) after it.
+            if pattern == self.url && !rest_of_line_has_at_or_equals(bytes, m.end()) {
+                continue;
+            }
+            out.push(m.start());
+        }
+        for m in self.commands.find_iter(text) {
+            if command_before(bytes, m.start().wrapping_sub(1))
+                && command_after(bytes, m.end())
+                && !units.in_comment(m.start())
+            {
+                out.push(m.start());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn rest_of_line_has_at_or_equals(bytes: &[u8], from: usize) -> bool {
+    bytes[from..]
+        .iter()
+        .take_while(|&&c| c != b'\n')
+        .any(|&c| c == b'@' || c == b'=')
+}
+
+/// Whether the byte at `i` (none at the start) may come before a command name: a blank, an
+/// operator, a quote or a path separator; not a character of a longer name (`mydocker`,
+/// `Use-Docker`) or of a variable or property (`$env:AZ`, `$x.git`).
+fn command_before(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i).is_none_or(|&c| {
+        matches!(
+            c,
+            b' ' | b'\t'
+                | b'\r'
+                | b'\n'
+                | b';'
+                | b'&'
+                | b'|'
+                | b'('
+                | b'{'
+                | b'`'
+                | b'"'
+                | b'\''
+                | b'/'
+                | b'\\'
+                | b'$'
+                | b'!'
+        )
+    })
+}
+
+/// Whether the byte at `i` may follow a command name: a blank, an operator, a closing quote
+/// or `.exe`-style extension; not `:` (`https://`), `-` (`docker-compose`) or a letter.
+fn command_after(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i).is_none_or(|&c| {
+        matches!(
+            c,
+            b' ' | b'\t'
+                | b'\r'
+                | b'\n'
+                | b';'
+                | b'&'
+                | b'|'
+                | b')'
+                | b'}'
+                | b'`'
+                | b'"'
+                | b'\''
+                | b'.'
+        )
+    })
+}
+
+/// The units holding `positions`.
+pub fn units_at(units: &Units, positions: &[usize], into: &mut Vec<usize>) {
+    let mut last = None;
+    for &p in positions {
+        if let Some(i) = units.unit_at(p)
+            && last != Some(i)
+        {
+            into.push(i);
+            last = Some(i);
+        }
+    }
+}
+
+/// The units of the script's header, which the fixer needs (guards go after it): the shebang,
+/// and for PowerShell the comments, `#Requires`, `using`, attributes and `param()` before the
+/// first statement.
+pub fn header_units(language: Language, text: &str, units: &Units, into: &mut Vec<usize>) {
+    for (i, unit) in units.units.iter().enumerate() {
+        let line = text[unit.range.clone()].trim_start();
+        let header = match language {
+            Language::Shell => i == 0 && line.starts_with("#!"),
+            Language::PowerShell => {
+                let lower = line.get(..6).unwrap_or(line).to_ascii_lowercase();
+                line.is_empty()
+                    || line.starts_with('#')
+                    || line.starts_with("<#")
+                    || line.starts_with('[')
+                    || lower.starts_with("using")
+                    || lower.starts_with("param")
+            }
+        };
+        if !header {
+            return;
+        }
+        into.push(i);
+    }
+}
+
+/// Variables named by some units.
+#[derive(Debug, Default)]
+pub struct Names {
+    /// Every variable used or assigned: the rules may need its assignments (data flow).
+    pub used: HashSet<String>,
+    /// Variables assigned a string, here-string or hashtable: the rules may need their uses
+    /// (a here-string written to a file, a hashtable splatted into a command).
+    pub data: HashSet<String>,
+}
+
+/// Variable names the `selected` units use or assign, read from the text: `$name`, `${name}`,
+/// `$scope:name`, PowerShell splats `@name`, and `name=` / `name+=` at the start of a word.
+/// The rules may need these variables' other assignments (data flow, splatting, `& $tool`).
+pub fn variable_names(text: &str, units: &Units, selected: &[usize]) -> Names {
+    let mut names = Names::default();
+    let bytes = text.as_bytes();
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    for &u in selected {
+        let range = units.units[u].range.clone();
+        let mut i = range.start;
+        while i < range.end {
+            let c = bytes[i];
+            let sigil = c == b'$' || c == b'@';
+            let word_start = i == 0 || !is_ident(bytes[i - 1]) && bytes[i - 1] != b'$';
+            if !sigil && !(word_start && (c.is_ascii_alphabetic() || c == b'_')) {
+                i += 1;
+                continue;
+            }
+            let mut j = if sigil { i + 1 } else { i };
+            if sigil && bytes.get(j) == Some(&b'{') {
+                j += 1;
+            }
+            let mut start = j;
+            while j < range.end && is_ident(bytes[j]) {
+                j += 1;
+            }
+            // `$env:NAME`, `$script:name`
+            if sigil
+                && bytes.get(j) == Some(&b':')
+                && bytes.get(j + 1).is_some_and(|&c| is_ident(c))
+            {
+                j += 1;
+                start = j;
+                while j < range.end && is_ident(bytes[j]) {
+                    j += 1;
+                }
+            }
+            let name = &text[start..j];
+            let assigned = {
+                let mut rest = &bytes[j..range.end];
+                if sigil {
+                    let blanks = rest
+                        .iter()
+                        .take_while(|c| matches!(c, b' ' | b'\t' | b'}'))
+                        .count();
+                    rest = &rest[blanks..];
+                }
+                let op = if rest.starts_with(b"+=") {
+                    2
+                } else if rest.starts_with(b"=") && !rest.starts_with(b"==") {
+                    1
+                } else {
+                    0
+                };
+                (op > 0).then(|| {
+                    let value = &rest[op..];
+                    let blanks = value
+                        .iter()
+                        .take_while(|c| matches!(c, b' ' | b'\t'))
+                        .count();
+                    matches!(value.get(blanks), Some(b'@' | b'"' | b'\''))
+                })
+            };
+            let data = assigned == Some(true);
+            let assigned = assigned.is_some();
+            if !name.is_empty() && (sigil || assigned) {
+                let name = name.trim_start_matches(|c: char| c.is_ascii_digit());
+                if name.bytes().any(|c| c.is_ascii_alphabetic())
+                    && !AUTOMATIC.iter().any(|a| a.eq_ignore_ascii_case(name))
+                {
+                    names.used.insert(name.to_owned());
+                    if data {
+                        names.data.insert(name.to_owned());
+                    }
+                }
+            }
+            i = j.max(i + 1);
+        }
+    }
+    names
+}
+
+/// Variables that scripts never assign a credential to; following them would only add work.
+const AUTOMATIC: &[&str] = &[
+    "_",
+    "PSItem",
+    "args",
+    "input",
+    "true",
+    "false",
+    "null",
+    "this",
+    "PSScriptRoot",
+    "PSCommandPath",
+    "MyInvocation",
+    "PSBoundParameters",
+    "PSCmdlet",
+    "LASTEXITCODE",
+    "Error",
+    "IsWindows",
+    "IsLinux",
+    "IsMacOS",
+    "PSVersionTable",
+    "Host",
+    "PWD",
+    "HOME",
+    "PATH",
+];
+
+/// Adds to `selected` the units that may assign any of `names` (ASCII case-insensitively:
+/// PowerShell names are case-insensitive and a wider net only costs time): the name as a
+/// whole word followed by `=`, `+=` or `:=` (`x=`, `$x =`, `[string]$x =`, `$script:x =`,
+/// `${x:=…}`), after `export`/`declare`/`readonly`/`local`/`typeset`, or quoted
+/// (`SetEnvironmentVariable('X', …)`) or after `setx`; with `any_mention`, every unit naming
+/// them as a whole word. Returns whether any unit was added.
+pub fn add_units_naming(
+    text: &str,
+    units: &Units,
+    names: &HashSet<String>,
+    any_mention: bool,
+    selected: &mut Vec<usize>,
+) -> bool {
+    if names.is_empty() {
+        return false;
+    }
+    let automaton = match AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(names)
+    {
+        Ok(a) => a,
+        Err(_) => return false,
+    };
+    let have: HashSet<usize> = selected.iter().copied().collect();
+    let bytes = text.as_bytes();
+    let ident = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
+    };
+    let mut added = false;
+    let mut last = None;
+    for m in automaton.find_overlapping_iter(text) {
+        if ident(m.start().wrapping_sub(1))
+            || ident(m.end())
+            || !(any_mention || assigns(bytes, m.start(), m.end()))
+        {
+            continue;
+        }
+        let Some(u) = units.unit_at(m.start()) else {
+            continue;
+        };
+        if last == Some(u) || have.contains(&u) {
+            continue;
+        }
+        last = Some(u);
+        selected.push(u);
+        added = true;
+    }
+    added
+}
+
+/// Whether the name at `start..end` of `bytes` may be assigned there (see [`add_units_naming`]).
+fn assigns(bytes: &[u8], start: usize, end: usize) -> bool {
+    let after = &bytes[end..];
+    let blanks = after
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t' | b'}'))
+        .count();
+    let after = &after[blanks..];
+    if after.starts_with(b"+=") || after.starts_with(b":=") || after.starts_with(b":-") {
+        return true;
+    }
+    if after.first() == Some(&b'=') && after.get(1) != Some(&b'=') {
+        return true;
+    }
+    let before = &bytes[..start];
+    if matches!(before.last(), Some(b'\'' | b'"')) {
+        return true;
+    }
+    // The word before the name (skipping blanks and options such as `-x`, `-r`).
+    let line_start = before
+        .iter()
+        .rposition(|&c| matches!(c, b'\n' | b';' | b'&' | b'|'))
+        .map_or(0, |i| i + 1);
+    let head = &before[line_start..];
+    head.split(|c| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .any(|w| {
+            [
+                &b"export"[..],
+                b"declare",
+                b"typeset",
+                b"readonly",
+                b"local",
+                b"setx",
+                b"read",
+            ]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k))
+        })
+}
+
+/// Bytes that end a word.
+fn ends_word(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t' | b'\r' | b'\n' | b',' | b';' | b'|' | b'(' | b')' | b'{' | b'}' | b'#'
+    )
+}
+
+/// Whether a keyword at `start..end` may name a value given right there: the word
+/// holding it carries a glued value (`--password=x`, `-Password:x`, `TOKEN=x`), or the next
+/// value on the line (past `=`, `:`, `(`, `,` and flags) is a literal, a string, or a variable the
+/// script assigns a literal somewhere (`-Password $pw` with `$pw = 'x'`). A keyword that only
+/// names a variable or parameter (`-SqlCredential $SqlCredential`, `[PSCredential]$Cred,`,
+/// `$keys.Count`) holds nothing.
+fn value_follows(bytes: &[u8], start: usize, end: usize, literal_names: &HashSet<String>) -> bool {
+    let word_end = start
+        + bytes[start..]
+            .iter()
+            .position(|&c| ends_word(c))
+            .unwrap_or(bytes.len() - start);
+    let word_start = bytes[..start]
+        .iter()
+        .rposition(|&c| ends_word(c))
+        .map_or(0, |i| i + 1);
+    // A file name (`> ~/.pgpass`, `$HOME/.git-credentials`): a config write may precede it.
+    if bytes[word_start..word_end]
+        .iter()
+        .any(|&c| c == b'/' || c == b'\\')
+    {
+        return true;
+    }
+    // A value glued inside the word, after the keyword (`=`, `:`, XML `>`).
+    if let Some(sep) = bytes[end.min(word_end)..word_end]
+        .iter()
+        .position(|&c| c == b'=' || c == b':' || c == b'>')
+    {
+        let value = &bytes[end + sep + 1..word_end];
+        let value = value.strip_prefix(b"=").unwrap_or(value);
+        if !value.is_empty() {
+            return value_is_live(value, literal_names);
+        }
+    }
+    let mut i = word_end;
+    loop {
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'=' | b':' | b'(' | b',') {
+            i += 1;
+        }
+        if i >= bytes.len() || ends_word(bytes[i]) {
+            return false;
+        }
+        let word_len = bytes[i..]
+            .iter()
+            .position(|&c| ends_word(c))
+            .unwrap_or(bytes.len() - i);
+        let word = &bytes[i..i + word_len];
+        // A flag: its value (if any) follows.
+        if word.len() > 1 && word[0] == b'-' && word[1].is_ascii_alphabetic() {
+            i += word_len;
+            continue;
+        }
+        return value_is_live(word, literal_names);
+    }
+}
+
+/// Whether a value could hold a literal: anything but a variable the script never assigns a
+/// literal to, or a sub-expression (`$(…)`).
+fn value_is_live(value: &[u8], literal_names: &HashSet<String>) -> bool {
+    match value {
+        [b'$', b'(', ..] => false,
+        [b'$', rest @ ..] => {
+            let rest = rest.strip_prefix(b"{").unwrap_or(rest);
+            let name = variable_name(rest);
+            name.is_empty() || literal_names.contains(&name.to_ascii_lowercase())
+        }
+        _ => true,
+    }
+}
+
+/// The variable name at the start of `rest` (after `$`), scope prefix (`env:`, `script:`) dropped.
+fn variable_name(rest: &[u8]) -> String {
+    let ident = |b: &[u8]| {
+        b.iter()
+            .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'_')
+            .count()
+    };
+    let n = ident(rest);
+    let name = if rest.get(n) == Some(&b':') && ident(&rest[n + 1..]) > 0 {
+        &rest[n + 1..n + 1 + ident(&rest[n + 1..])]
+    } else {
+        &rest[..n]
+    };
+    String::from_utf8_lossy(name).into_owned()
+}
+
+/// Lower-cased names the text assigns something other than a variable or sub-expression to
+/// (`x=lit`, `$x = 'lit'`, `$x = "…"`, `${x}=…`): the variables data flow could resolve.
+fn literally_assigned(bytes: &[u8]) -> HashSet<String> {
+    let mut names = HashSet::new();
+    for eq in memchr::memchr_iter(b'=', bytes) {
+        if matches!(bytes.get(eq + 1), Some(b'=' | b'~')) {
+            continue;
+        }
+        // The value: skip blanks (PowerShell) and a leading quote.
+        let mut v = eq + 1;
+        while matches!(bytes.get(v), Some(b' ' | b'\t')) {
+            v += 1;
+        }
+        match bytes.get(v) {
+            None | Some(b'\n' | b'\r' | b'(' | b'$' | b'@' | b'[') => continue,
+            _ => {}
+        }
+        // The name before `=` (PowerShell `+=`, bash `+=`, blanks, `}` of `${x}`).
+        let mut n = eq;
+        if n > 0 && bytes[n - 1] == b'+' {
+            n -= 1;
+        }
+        while n > 0 && matches!(bytes[n - 1], b' ' | b'\t' | b'}') {
+            n -= 1;
+        }
+        let name_end = n;
+        while n > 0 && (bytes[n - 1].is_ascii_alphanumeric() || bytes[n - 1] == b'_') {
+            n -= 1;
+        }
+        if n < name_end {
+            names.insert(String::from_utf8_lossy(&bytes[n..name_end]).to_ascii_lowercase());
+        }
+    }
+    names
+}

@@ -1,0 +1,1364 @@
+//! Logical units and skeletons: how credlint parses only the parts of a script worth parsing.
+//!
+//! A quick lexical pass (quotes, comments, heredocs, here-strings, brackets and block keywords;
+//! no grammar) cuts a script into *units*: the smallest runs of whole lines that parse on their
+//! own (a simple command, a multi-line pipeline or hashtable, a heredoc with its body, the
+//! header line of a block such as `function f {` or `if …; then`). Each unit knows the unit
+//! that opened the innermost block around it, its *parent*.
+//!
+//! A *skeleton* is a set of units closed under parents: the units holding something a rule
+//! could report, plus the headers of the blocks around them. tree-sitter parses a skeleton as
+//! one document through included ranges, so every node keeps its byte offsets in the file; the
+//! blocks a skeleton leaves open are closed by text appended after the end of the file, and
+//! closers a skeleton leaves unmatched (the `}` of `} else {` without its `if`) are blanked.
+//! The lexer needs no grammar to be right about what matters: where strings, comments and
+//! heredocs end and which brackets nest. When it cannot follow a file to a clean end
+//! ([`Units::complete`] is false), the caller parses the whole file instead.
+
+use std::ops::Range;
+
+use crate::model::Language;
+
+/// What the lexer has open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frame {
+    /// `{ … }`: a PowerShell script block or a bash group / function body.
+    Brace,
+    /// bash `if … fi`.
+    If,
+    /// bash `for|while|until|select … done`.
+    Loop,
+    /// bash `case … esac`, while reading patterns.
+    Case,
+    /// bash: the commands of one `case` arm, `pattern)` … `;;`.
+    Arm,
+    /// `( … )`, `$( … )`, `@( … )`.
+    Paren,
+    /// bash arithmetic `$(( … ))`, `(( … ))`: no heredocs, no keywords.
+    Arith,
+    /// PowerShell hashtable `@{ … }`.
+    Hash,
+    /// PowerShell `[ … ]` (types, attributes, indexes).
+    Bracket,
+    /// bash `${ … }`.
+    Param,
+    /// `" … "` (with `$( … )` nested inside).
+    DQuote,
+    /// bash `` ` … ` ``.
+    Backtick,
+}
+
+impl Frame {
+    /// Statements inside a block may be split into units; inside anything else they may not.
+    fn is_block(self) -> bool {
+        matches!(
+            self,
+            Frame::Brace | Frame::If | Frame::Loop | Frame::Case | Frame::Arm
+        )
+    }
+
+    /// Text that closes the frame in a skeleton (bash blocks get a `:` so none is empty).
+    fn closer(self, language: Language) -> &'static str {
+        match (language, self) {
+            (Language::Shell, Frame::Brace) => ":\n}\n",
+            (Language::Shell, Frame::If) => ":\nfi\n",
+            (Language::Shell, Frame::Loop) => ":\ndone\n",
+            (Language::Shell, Frame::Case) => "esac\n",
+            (Language::Shell, Frame::Arm) => ":\n;;\n",
+            (_, Frame::Brace | Frame::Hash | Frame::Param) => "}\n",
+            (_, Frame::Paren) => ")\n",
+            (_, Frame::Arith) => "))\n",
+            (_, Frame::Bracket) => "]\n",
+            (_, Frame::DQuote) => "\"\n",
+            (_, Frame::Backtick) => "`\n",
+            (Language::PowerShell, _) => "}\n",
+        }
+    }
+}
+
+/// One logical unit: whole lines (the last one may lack its newline).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    pub range: Range<usize>,
+    /// The unit that opened the innermost block around this one.
+    pub parent: Option<usize>,
+}
+
+/// A script cut into units.
+#[derive(Clone, Debug, Default)]
+pub struct Units {
+    pub units: Vec<Unit>,
+    /// False when the lexer ended inside a string, heredoc, bracket or block: the units may
+    /// not be trustworthy, and the whole file must be parsed.
+    pub complete: bool,
+    /// Byte ranges of comments (`#…`, `<#…#>`), in order.
+    pub comments: Vec<Range<usize>>,
+    /// Byte ranges of string contents (quoted strings, heredoc and here-string bodies; the
+    /// code of `$( … )` inside a string is not string content), in order.
+    pub strings: Vec<Range<usize>>,
+}
+
+impl Units {
+    /// The index of the unit holding byte `offset`.
+    pub fn unit_at(&self, offset: usize) -> Option<usize> {
+        let i = self.units.partition_point(|u| u.range.start <= offset);
+        let i = i.checked_sub(1)?;
+        (offset < self.units[i].range.end).then_some(i)
+    }
+
+    /// Whether byte `offset` lies in a comment.
+    pub fn in_comment(&self, offset: usize) -> bool {
+        let i = self.comments.partition_point(|c| c.start <= offset);
+        i > 0 && offset < self.comments[i - 1].end
+    }
+
+    /// Whether byte `offset` lies in string content.
+    pub fn in_string(&self, offset: usize) -> bool {
+        let i = self.strings.partition_point(|c| c.start <= offset);
+        i > 0 && offset < self.strings[i - 1].end
+    }
+}
+
+/// What one lexing step met.
+#[derive(PartialEq, Eq)]
+enum Event {
+    None,
+    /// A newline outside every string and bracket (inside blocks only): a unit may end here.
+    Newline,
+}
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    pos: usize,
+    ps: bool,
+    /// Open frames and the unit that opened each.
+    stack: Vec<(Frame, usize)>,
+    unit: usize,
+    /// bash: the next word is in command position (keywords count there).
+    cmd_pos: bool,
+    /// bash: between `case` and `in`.
+    case_head: bool,
+    /// bash: heredocs whose bodies start after the current line: (delimiter, strip tabs).
+    heredocs: Vec<(Vec<u8>, bool)>,
+    /// An unterminated string, heredoc or comment ran into the end of the text.
+    truncated: bool,
+    /// Last byte of code before the newline (comments and blanks skipped): continuation check.
+    last_code: u8,
+    prev_code: u8,
+    /// Replay mode: unmatched closers and stray keywords found here are to be blanked.
+    replay: Option<Vec<Range<usize>>>,
+    /// Comments met, in order.
+    comments: Vec<Range<usize>>,
+    /// String contents met, in order.
+    strings: Vec<Range<usize>>,
+}
+
+impl<'a> Lexer<'a> {
+    fn new(b: &'a [u8], language: Language) -> Self {
+        Lexer {
+            b,
+            pos: 0,
+            ps: language == Language::PowerShell,
+            stack: Vec::new(),
+            unit: 0,
+            cmd_pos: true,
+            case_head: false,
+            heredocs: Vec::new(),
+            truncated: false,
+            last_code: b'\n',
+            prev_code: b'\n',
+            replay: None,
+            comments: Vec::new(),
+            strings: Vec::new(),
+        }
+    }
+
+    fn peek(&self, k: usize) -> u8 {
+        self.b.get(self.pos + k).copied().unwrap_or(0)
+    }
+
+    fn top(&self) -> Option<Frame> {
+        self.stack.last().map(|f| f.0)
+    }
+
+    fn push(&mut self, frame: Frame) {
+        self.stack.push((frame, self.unit));
+    }
+
+    fn code(&mut self, c: u8) {
+        self.prev_code = self.last_code;
+        self.last_code = c;
+    }
+
+    /// Marks `len` bytes at `at` to be blanked in a skeleton (replay mode only).
+    fn stray(&mut self, at: usize, len: usize) {
+        if let Some(blanks) = &mut self.replay {
+            blanks.push(at..at + len);
+        }
+    }
+
+    /// Pops `frame` if it is on top; otherwise the closer is stray (blanked in replay mode
+    /// when no such frame is open at all).
+    fn close(&mut self, frame: Frame, at: usize, len: usize) {
+        if self.top() == Some(frame) {
+            self.stack.pop();
+        } else if !self.stack.iter().any(|f| f.0 == frame) {
+            self.stray(at, len);
+        }
+    }
+
+    fn all_blocks(&self) -> bool {
+        self.stack.iter().all(|f| f.0.is_block())
+    }
+
+    /// Skips a `#` comment to the end of the line (not consuming the newline).
+    fn skip_line(&mut self) {
+        let start = self.pos;
+        match memchr(b'\n', &self.b[self.pos..]) {
+            Some(i) => self.pos += i,
+            None => self.pos = self.b.len(),
+        }
+        self.comment(start);
+    }
+
+    /// Records `start..pos` as a comment.
+    fn comment(&mut self, start: usize) {
+        extend(&mut self.comments, start, self.pos);
+    }
+
+    /// Records `start..pos` as string content (quotes, heredoc and here-string bodies).
+    fn string(&mut self, start: usize) {
+        extend(&mut self.strings, start, self.pos);
+    }
+
+    fn word_start(&self) -> bool {
+        self.pos == 0
+            || matches!(
+                self.b[self.pos - 1],
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}'
+            )
+    }
+
+    /// One step in the current state.
+    fn step(&mut self) -> Event {
+        match self.top() {
+            Some(Frame::DQuote) => {
+                self.string_step();
+                Event::None
+            }
+            _ if self.ps => self.ps_step(),
+            _ => self.bash_step(),
+        }
+    }
+
+    /// Inside `"…"`.
+    fn string_step(&mut self) {
+        let start = self.pos;
+        self.string_step_inner();
+        if self.top() == Some(Frame::DQuote) || self.pos > start + 1 {
+            self.string(start);
+        }
+    }
+
+    fn string_step_inner(&mut self) {
+        let c = self.peek(0);
+        match c {
+            b'"' if self.ps && self.peek(1) == b'"' => self.pos += 2,
+            b'"' => {
+                self.pos += 1;
+                self.stack.pop();
+                self.cmd_pos = false;
+                self.code(b'"');
+            }
+            0xE2 if self.ps && self.peek(1) == 0x80 && matches!(self.peek(2), 0x9C..=0x9E) => {
+                self.pos += 3;
+                self.stack.pop();
+                self.code(b'"');
+            }
+            b'`' if self.ps => self.pos += 2,
+            b'\\' if !self.ps => self.pos += 2,
+            b'`' => {
+                self.pos += 1;
+                self.push(Frame::Backtick);
+                self.cmd_pos = true;
+            }
+            b'$' if self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Paren);
+                self.cmd_pos = true;
+            }
+            b'$' if !self.ps && self.peek(1) == b'{' => {
+                self.pos += 2;
+                self.push(Frame::Param);
+                self.cmd_pos = false;
+            }
+            _ => self.pos += 1,
+        }
+        self.pos = self.pos.min(self.b.len());
+    }
+
+    fn bash_step(&mut self) -> Event {
+        let c = self.peek(0);
+        let start = self.pos;
+        if self.top() == Some(Frame::Arith) {
+            return self.arith_step();
+        }
+        match c {
+            b' ' | b'\t' | b'\r' => self.pos += 1,
+            b'\n' => {
+                self.pos += 1;
+                self.heredoc_bodies();
+                self.cmd_pos = true;
+                if self.all_blocks() {
+                    return Event::Newline;
+                }
+            }
+            b'#' if self.word_start() && self.top() != Some(Frame::Param) => self.skip_line(),
+            b'\\' => {
+                self.pos = (self.pos + 2).min(self.b.len());
+                self.cmd_pos = false;
+                if self.b[start + 1..self.pos].contains(&b'\n') {
+                    // A line continuation is not code.
+                    return Event::None;
+                }
+                self.code(b'\\');
+            }
+            b'\'' => {
+                self.quoted(b'\'', false);
+                self.cmd_pos = false;
+            }
+            b'$' if self.peek(1) == b'\'' => {
+                self.pos += 1;
+                self.quoted(b'\'', true);
+                self.cmd_pos = false;
+            }
+            b'$' if self.peek(1) == b'(' && self.peek(2) == b'(' => {
+                self.pos += 3;
+                self.push(Frame::Arith);
+                self.code(b'(');
+            }
+            b'$' if self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Paren);
+                self.cmd_pos = true;
+                self.code(b'(');
+            }
+            b'$' if self.peek(1) == b'{' => {
+                self.pos += 2;
+                self.push(Frame::Param);
+                self.cmd_pos = false;
+                self.code(b'{');
+            }
+            b'"' => {
+                self.pos += 1;
+                self.push(Frame::DQuote);
+            }
+            b'`' => {
+                self.pos += 1;
+                if self.top() == Some(Frame::Backtick) {
+                    self.stack.pop();
+                    self.cmd_pos = false;
+                } else {
+                    self.push(Frame::Backtick);
+                    self.cmd_pos = true;
+                }
+                self.code(b'`');
+            }
+            b'}' if self.top() == Some(Frame::Param) => {
+                self.pos += 1;
+                self.stack.pop();
+                self.code(b'}');
+            }
+            b'(' if self.top() == Some(Frame::Case) && !self.case_head => {
+                // The optional `(` before a case pattern.
+                self.pos += 1;
+            }
+            b'(' if self.cmd_pos && self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Arith);
+                self.code(b'(');
+            }
+            b'(' => {
+                self.pos += 1;
+                self.push(Frame::Paren);
+                self.cmd_pos = true;
+                self.code(b'(');
+            }
+            b')' if self.top() == Some(Frame::Case) && !self.case_head => {
+                // The end of a case pattern: the arm's commands follow.
+                self.pos += 1;
+                self.push(Frame::Arm);
+                self.cmd_pos = true;
+                self.code(b')');
+            }
+            b')' => {
+                self.pos += 1;
+                self.close(Frame::Paren, start, 1);
+                // `f() {`: a function body follows.
+                self.cmd_pos = true;
+                self.code(b')');
+            }
+            b';' => {
+                let len = match (self.peek(1), self.peek(2)) {
+                    (b';', b'&') => 3,
+                    (b';', _) | (b'&', _) => 2,
+                    _ => 1,
+                };
+                self.pos += len;
+                if len > 1 {
+                    self.close(Frame::Arm, start, len);
+                }
+                self.cmd_pos = true;
+                self.code(b';');
+            }
+            b'&' | b'|' => {
+                self.pos += 1;
+                if self.peek(0) == c {
+                    self.pos += 1;
+                    self.code(c);
+                }
+                self.code(c);
+                self.cmd_pos = true;
+            }
+            b'<' if self.peek(1) == b'<' && self.peek(2) == b'<' => {
+                self.pos += 3;
+                self.code(b'<');
+            }
+            b'<' if self.peek(1) == b'<' => {
+                self.pos += 2;
+                self.heredoc_start();
+                self.code(b'<');
+            }
+            b'<' | b'>' if self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Paren);
+                self.cmd_pos = true;
+                self.code(b'(');
+            }
+            b'<' | b'>' => {
+                self.pos += 1;
+                self.code(c);
+            }
+            b'{' if self.standalone(1) => {
+                self.pos += 1;
+                self.push(Frame::Brace);
+                self.cmd_pos = true;
+                self.code(b'{');
+            }
+            b'}' if self.cmd_pos && self.standalone(1) => {
+                self.pos += 1;
+                self.close(Frame::Brace, start, 1);
+                self.cmd_pos = false;
+                self.code(b'}');
+            }
+            _ => self.bash_word(),
+        }
+        Event::None
+    }
+
+    /// Inside `(( … ))`: parentheses nest, strings and substitutions are followed, nothing else.
+    fn arith_step(&mut self) -> Event {
+        match self.peek(0) {
+            b')' if self.peek(1) == b')' => {
+                self.pos += 2;
+                self.stack.pop();
+                self.cmd_pos = false;
+                self.code(b')');
+            }
+            b'(' => {
+                self.pos += 1;
+                self.push(Frame::Paren);
+            }
+            b'\'' => self.quoted(b'\'', false),
+            b'"' => {
+                self.pos += 1;
+                self.push(Frame::DQuote);
+            }
+            b'`' => {
+                self.pos += 1;
+                self.push(Frame::Backtick);
+                self.cmd_pos = true;
+            }
+            b'\\' => self.pos = (self.pos + 2).min(self.b.len()),
+            b'$' if self.peek(1) == b'(' && self.peek(2) == b'(' => {
+                self.pos += 3;
+                self.push(Frame::Arith);
+            }
+            b'$' if self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Paren);
+                self.cmd_pos = true;
+            }
+            b'$' if self.peek(1) == b'{' => {
+                self.pos += 2;
+                self.push(Frame::Param);
+            }
+            _ => self.pos += 1,
+        }
+        Event::None
+    }
+
+    /// True when the `len` bytes at `pos` stand alone as a word.
+    fn standalone(&self, len: usize) -> bool {
+        let before = self.pos == 0
+            || matches!(
+                self.b[self.pos - 1],
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b')'
+            );
+        let after = self.b.get(self.pos + len).copied().unwrap_or(b'\n');
+        before
+            && matches!(
+                after,
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b')' | b'<' | b'>'
+            )
+    }
+
+    fn bash_word(&mut self) {
+        let start = self.pos;
+        while self.pos < self.b.len() {
+            let c = self.b[self.pos];
+            if matches!(
+                c,
+                b' ' | b'\t'
+                    | b'\r'
+                    | b'\n'
+                    | b';'
+                    | b'&'
+                    | b'|'
+                    | b'('
+                    | b')'
+                    | b'<'
+                    | b'>'
+                    | b'\''
+                    | b'"'
+                    | b'`'
+                    | b'$'
+                    | b'\\'
+            ) {
+                break;
+            }
+            if c == b'}' && self.top() == Some(Frame::Param) {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos == start {
+            // A lone special byte the cases above did not take (`$` before a space, …).
+            self.pos += 1;
+            self.code(self.b[start]);
+            self.cmd_pos = false;
+            return;
+        }
+        let word = &self.b[start..self.pos];
+        self.code(word[word.len() - 1]);
+        let whole = !matches!(self.peek(0), b'\'' | b'"' | b'`' | b'$' | b'\\' | b'(');
+        let in_pattern = self.top() == Some(Frame::Case) && !self.case_head;
+        if self.case_head {
+            if word == b"in" {
+                self.case_head = false;
+            }
+            return;
+        }
+        if in_pattern {
+            if word == b"esac" && whole {
+                self.stack.pop();
+                self.cmd_pos = false;
+            }
+            return;
+        }
+        if !self.cmd_pos || !whole {
+            self.cmd_pos = false;
+            return;
+        }
+        match word {
+            b"if" => {
+                self.push(Frame::If);
+                self.cmd_pos = true;
+            }
+            b"while" | b"until" => {
+                self.push(Frame::Loop);
+                self.cmd_pos = true;
+            }
+            b"for" | b"select" => {
+                self.push(Frame::Loop);
+                self.cmd_pos = false;
+            }
+            b"case" => {
+                self.push(Frame::Case);
+                self.case_head = true;
+                self.cmd_pos = false;
+            }
+            b"then" | b"do" | b"else" | b"elif" | b"!" | b"time" => self.cmd_pos = true,
+            b"fi" => {
+                self.close(Frame::If, start, 2);
+                self.cmd_pos = false;
+            }
+            b"done" => {
+                self.close(Frame::Loop, start, 4);
+                self.cmd_pos = false;
+            }
+            b"esac" => {
+                if self.top() == Some(Frame::Arm) {
+                    self.stack.pop();
+                }
+                self.close(Frame::Case, start, 4);
+                self.cmd_pos = false;
+            }
+            b"function" => self.cmd_pos = false,
+            // `X=1 cmd`: a command may follow an assignment.
+            w if w.contains(&b'=') && w[0] != b'=' => {}
+            _ => self.cmd_pos = false,
+        }
+    }
+
+    /// Scans a quoted string from the opening quote at `pos`; `escapes` for `$'…'`.
+    fn quoted(&mut self, quote: u8, escapes: bool) {
+        let start = self.pos;
+        self.quoted_inner(quote, escapes);
+        self.string(start);
+    }
+
+    fn quoted_inner(&mut self, quote: u8, escapes: bool) {
+        self.pos += 1;
+        while self.pos < self.b.len() {
+            let c = self.b[self.pos];
+            if escapes && c == b'\\' {
+                self.pos += 2;
+                continue;
+            }
+            self.pos += 1;
+            if c == quote {
+                self.pos = self.pos.min(self.b.len());
+                self.code(quote);
+                return;
+            }
+        }
+        self.pos = self.b.len();
+        self.truncated = true;
+    }
+
+    /// After `<<`: reads `-`, the delimiter (quoted or not) and queues the body.
+    fn heredoc_start(&mut self) {
+        let strip = self.peek(0) == b'-';
+        if strip {
+            self.pos += 1;
+        }
+        while matches!(self.peek(0), b' ' | b'\t') {
+            self.pos += 1;
+        }
+        let mut delimiter = Vec::new();
+        while self.pos < self.b.len() {
+            let c = self.b[self.pos];
+            match c {
+                b'\'' | b'"' => {
+                    let end = memchr(c, &self.b[self.pos + 1..]).map(|i| self.pos + 1 + i);
+                    match end {
+                        Some(end) if !self.b[self.pos + 1..end].contains(&b'\n') => {
+                            delimiter.extend_from_slice(&self.b[self.pos + 1..end]);
+                            self.pos = end + 1;
+                        }
+                        _ => break,
+                    }
+                }
+                b'\\' => {
+                    if let Some(&n) = self.b.get(self.pos + 1) {
+                        delimiter.push(n);
+                    }
+                    self.pos += 2;
+                }
+                b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')' => {
+                    break;
+                }
+                _ => {
+                    delimiter.push(c);
+                    self.pos += 1;
+                }
+            }
+        }
+        self.pos = self.pos.min(self.b.len());
+        if !delimiter.is_empty() {
+            self.heredocs.push((delimiter, strip));
+        }
+    }
+
+    /// At the start of a line: consumes the bodies of the heredocs started on the line before.
+    fn heredoc_bodies(&mut self) {
+        let start = self.pos;
+        self.heredoc_bodies_inner();
+        if self.pos > start {
+            self.string(start);
+        }
+    }
+
+    fn heredoc_bodies_inner(&mut self) {
+        for (delimiter, strip) in std::mem::take(&mut self.heredocs) {
+            loop {
+                if self.pos >= self.b.len() {
+                    self.truncated = true;
+                    return;
+                }
+                let end = memchr(b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
+                let mut line = &self.b[self.pos..end];
+                if line.last() == Some(&b'\r') {
+                    line = &line[..line.len() - 1];
+                }
+                if strip {
+                    while line.first() == Some(&b'\t') {
+                        line = &line[1..];
+                    }
+                }
+                let done = line == delimiter.as_slice();
+                self.pos = (end + 1).min(self.b.len());
+                if done {
+                    break;
+                }
+            }
+        }
+    }
+
+    fn ps_step(&mut self) -> Event {
+        let c = self.peek(0);
+        let start = self.pos;
+        match c {
+            b' ' | b'\t' | b'\r' => self.pos += 1,
+            b'\n' => {
+                self.pos += 1;
+                if self.all_blocks() {
+                    return Event::Newline;
+                }
+            }
+            b'<' if self.peek(1) == b'#' => {
+                let end = find(b"#>", &self.b[self.pos + 2..]);
+                match end {
+                    Some(i) => self.pos += 2 + i + 2,
+                    None => {
+                        self.pos = self.b.len();
+                        self.truncated = true;
+                    }
+                }
+                self.comment(start);
+            }
+            b'#' if self.word_start() => self.skip_line(),
+            b'`' => {
+                self.pos = (self.pos + 2).min(self.b.len());
+                if self.b[start + 1..self.pos] == *b"\r" && self.peek(0) == b'\n' {
+                    self.pos += 1;
+                }
+                if !self.b[start + 1..self.pos].contains(&b'\n') {
+                    self.code(b'`');
+                }
+            }
+            b'\'' => self.quoted(b'\'', false),
+            0xE2 if self.peek(1) == 0x80 && matches!(self.peek(2), 0x98..=0x9B) => {
+                self.ps_smart_single()
+            }
+            0xE2 if self.peek(1) == 0x80 && matches!(self.peek(2), 0x9C..=0x9E) => {
+                self.pos += 3;
+                self.push(Frame::DQuote);
+            }
+            b'"' => {
+                self.pos += 1;
+                self.push(Frame::DQuote);
+            }
+            b'@' if matches!(self.peek(1), b'\'' | b'"') && self.here_string_opener() => {
+                self.here_string();
+            }
+            b'@' if self.peek(1) == b'{' => {
+                self.pos += 2;
+                self.push(Frame::Hash);
+                self.code(b'{');
+            }
+            b'@' | b'$' if self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Paren);
+                self.code(b'(');
+            }
+            b'$' if self.peek(1) == b'{' => {
+                // `${name with anything}`
+                match memchr(b'}', &self.b[self.pos..]) {
+                    Some(i) => self.pos += i + 1,
+                    None => self.pos = self.b.len(),
+                }
+                self.code(b'}');
+            }
+            b'(' => {
+                self.pos += 1;
+                self.push(Frame::Paren);
+                self.code(b'(');
+            }
+            b'{' => {
+                self.pos += 1;
+                self.push(Frame::Brace);
+                self.code(b'{');
+            }
+            b'[' => {
+                self.pos += 1;
+                self.push(Frame::Bracket);
+                self.code(b'[');
+            }
+            b')' => {
+                self.pos += 1;
+                self.close(Frame::Paren, start, 1);
+                self.code(b')');
+            }
+            b']' => {
+                self.pos += 1;
+                if self.top() == Some(Frame::Bracket) {
+                    self.stack.pop();
+                }
+                self.code(b']');
+            }
+            b'}' => {
+                self.pos += 1;
+                match self.top() {
+                    Some(Frame::Brace | Frame::Hash) => {
+                        self.stack.pop();
+                    }
+                    _ if self
+                        .stack
+                        .iter()
+                        .any(|f| matches!(f.0, Frame::Brace | Frame::Hash)) => {}
+                    _ => self.stray(start, 1),
+                }
+                self.code(b'}');
+            }
+            _ => {
+                // A run of ordinary bytes.
+                self.pos += 1;
+                while self.pos < self.b.len()
+                    && !matches!(
+                        self.b[self.pos],
+                        b' ' | b'\t'
+                            | b'\r'
+                            | b'\n'
+                            | b'#'
+                            | b'`'
+                            | b'\''
+                            | b'"'
+                            | b'@'
+                            | b'$'
+                            | b'('
+                            | b')'
+                            | b'{'
+                            | b'}'
+                            | b'['
+                            | b']'
+                            | b'<'
+                            | 0xE2
+                    )
+                {
+                    self.pos += 1;
+                }
+                self.code(self.b[self.pos - 1]);
+            }
+        }
+        Event::None
+    }
+
+    /// `'…'` opened by a typographic quote: any single quote, straight or typographic, ends it.
+    fn ps_smart_single(&mut self) {
+        let start = self.pos;
+        self.pos += 3;
+        while self.pos < self.b.len() {
+            let c = self.b[self.pos];
+            if c == b'\'' {
+                self.pos += 1;
+                break;
+            }
+            if c == 0xE2 && self.peek(1) == 0x80 && matches!(self.peek(2), 0x98..=0x9B) {
+                self.pos += 3;
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos >= self.b.len() {
+            self.pos = self.b.len();
+        }
+        self.string(start);
+        self.code(b'\'');
+    }
+
+    /// `@'` or `@"` followed by blanks and a newline.
+    fn here_string_opener(&self) -> bool {
+        let mut i = self.pos + 2;
+        while matches!(self.b.get(i), Some(b' ' | b'\t' | b'\r')) {
+            i += 1;
+        }
+        matches!(self.b.get(i), Some(b'\n'))
+    }
+
+    /// Skips a here-string: its body ends at a line starting with `'@` / `"@`.
+    fn here_string(&mut self) {
+        let start = self.pos;
+        self.here_string_inner();
+        self.string(start);
+    }
+
+    fn here_string_inner(&mut self) {
+        let quote = self.peek(1);
+        let mut line = memchr(b'\n', &self.b[self.pos..]).map(|i| self.pos + i + 1);
+        while let Some(l) = line {
+            if self.b.get(l) == Some(&quote) && self.b.get(l + 1) == Some(&b'@') {
+                self.pos = l + 2;
+                self.code(b'@');
+                return;
+            }
+            line = memchr(b'\n', &self.b[l..]).map(|i| l + i + 1);
+        }
+        self.pos = self.b.len();
+        self.truncated = true;
+    }
+
+    /// Whether a unit may not end before the line starting at `pos`: the line before ends with
+    /// a continuation, or this one continues it (`then`, `do`, `{`, `else`, a leading pipe).
+    fn continues(&self) -> bool {
+        let continued = match self.last_code {
+            b'|' => true,
+            b'&' => self.prev_code == b'&',
+            b',' | b'=' | b'+' => self.ps,
+            _ => false,
+        };
+        if continued {
+            return true;
+        }
+        let rest = &self.b[self.pos..];
+        let skip = rest
+            .iter()
+            .position(|c| !matches!(c, b' ' | b'\t'))
+            .unwrap_or(rest.len());
+        let line = &rest[skip..];
+        let word = |w: &[u8]| {
+            line.len() >= w.len()
+                && line[..w.len()].eq_ignore_ascii_case(w)
+                && !line
+                    .get(w.len())
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+        };
+        if line.starts_with(b"|") || line.starts_with(b"&&") {
+            return true;
+        }
+        if self.ps {
+            line.starts_with(b"{")
+                || (line.first() == Some(&b'.') && line.get(1).is_some_and(u8::is_ascii_alphabetic))
+                || word(b"else")
+                || word(b"elseif")
+                || word(b"catch")
+                || word(b"finally")
+        } else {
+            (line.starts_with(b"{") && self.standalone_at(self.pos + skip))
+                || word(b"then")
+                || word(b"do")
+        }
+    }
+
+    fn standalone_at(&self, at: usize) -> bool {
+        matches!(
+            self.b.get(at + 1).copied().unwrap_or(b'\n'),
+            b' ' | b'\t' | b'\r' | b'\n'
+        )
+    }
+
+    fn resync_line_state(&mut self) {
+        self.cmd_pos = true;
+        self.last_code = b'\n';
+        self.prev_code = b'\n';
+    }
+}
+
+use memchr::memchr;
+
+/// Appends `start..end` to ranges in text order, merging it with the last when they touch.
+fn extend(ranges: &mut Vec<Range<usize>>, start: usize, end: usize) {
+    match ranges.last_mut() {
+        Some(last) if last.end >= start => last.end = last.end.max(end),
+        _ => ranges.push(start..end),
+    }
+}
+
+fn find(needle: &[u8], haystack: &[u8]) -> Option<usize> {
+    memchr::memmem::find(haystack, needle)
+}
+
+/// Cuts `text` into units.
+pub fn split(language: Language, text: &str) -> Units {
+    let b = text.as_bytes();
+    let mut lx = Lexer::new(b, language);
+    let mut units: Vec<Unit> = Vec::new();
+    let mut start = 0;
+    let mut parent = None;
+    while lx.pos < b.len() {
+        if lx.step() == Event::Newline && !lx.continues() {
+            units.push(Unit {
+                range: start..lx.pos,
+                parent,
+            });
+            start = lx.pos;
+            lx.unit = units.len();
+            parent = lx.stack.last().map(|f| f.1);
+            lx.resync_line_state();
+        }
+    }
+    if start < b.len() {
+        units.push(Unit {
+            range: start..b.len(),
+            parent,
+        });
+    }
+    Units {
+        units,
+        complete: !lx.truncated && lx.stack.is_empty() && lx.heredocs.is_empty(),
+        comments: lx.comments,
+        strings: lx.strings,
+    }
+}
+
+/// Adds the parents of `selected` units and sorts them.
+pub fn close_under_parents(units: &Units, selected: &mut Vec<usize>) {
+    let mut seen = vec![false; units.units.len()];
+    let mut all = Vec::with_capacity(selected.len() * 2);
+    for &i in selected.iter() {
+        let mut at = Some(i);
+        while let Some(u) = at {
+            if std::mem::replace(&mut seen[u], true) {
+                break;
+            }
+            all.push(u);
+            at = units.units[u].parent;
+        }
+    }
+    all.sort_unstable();
+    *selected = all;
+}
+
+/// Text to parse for a skeleton: the file's text with stray closers blanked, followed by the
+/// closers of the blocks the skeleton leaves open; and the ranges tree-sitter must read.
+pub struct Skeleton {
+    pub text: String,
+    pub ranges: Vec<tree_sitter::Range>,
+}
+
+/// Builds the skeleton of the `selected` units (sorted, deduplicated, closed under parents).
+pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize]) -> Skeleton {
+    let mut buffer = text.as_bytes().to_vec();
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    let mut stack: Vec<(Frame, usize)> = Vec::new();
+    for &i in selected {
+        let unit = &units.units[i];
+        leading_keyword(
+            &mut buffer,
+            unit.range.clone(),
+            language == Language::PowerShell,
+        );
+        let mut lx = Lexer::new(&buffer, language);
+        lx.stack = std::mem::take(&mut stack);
+        lx.pos = unit.range.start;
+        lx.unit = i;
+        lx.replay = Some(Vec::new());
+        while lx.pos < unit.range.end {
+            lx.step();
+        }
+        stack = std::mem::take(&mut lx.stack);
+        let blanks = lx.replay.take().unwrap_or_default();
+        for r in blanks {
+            buffer[r].fill(b' ');
+        }
+        match ranges.last_mut() {
+            Some(last) if last.end == unit.range.start => last.end = unit.range.end,
+            _ => ranges.push(unit.range.clone()),
+        }
+    }
+    let len = buffer.len();
+    let mut tail = String::from("\n");
+    while let Some((frame, _)) = stack.pop() {
+        tail.push_str(frame.closer(language));
+    }
+    buffer.extend_from_slice(tail.as_bytes());
+    ranges.push(len..buffer.len());
+    // Only ASCII bytes were replaced by blanks, so the buffer is still UTF-8.
+    let text = String::from_utf8(buffer)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    // Points for the ranges, counting rows once through the text.
+    let bytes = text.as_bytes();
+    let mut row = 0;
+    let mut line_start = 0;
+    let mut scanned = 0;
+    let mut point = |offset: usize| {
+        for (i, &c) in bytes[scanned..offset].iter().enumerate() {
+            if c == b'\n' {
+                row += 1;
+                line_start = scanned + i + 1;
+            }
+        }
+        scanned = offset;
+        tree_sitter::Point {
+            row,
+            column: offset - line_start,
+        }
+    };
+    let ranges = ranges
+        .into_iter()
+        .map(|r| tree_sitter::Range {
+            start_point: point(r.start),
+            end_point: point(r.end),
+            start_byte: r.start,
+            end_byte: r.end,
+        })
+        .collect();
+    Skeleton { text, ranges }
+}
+
+/// Clamps every span of `script` to `len`: the closers a skeleton appends lie past the text.
+pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
+    use crate::model::{Arg, PartKind, Value};
+    fn span(s: &mut Range<usize>, len: usize) {
+        s.end = s.end.min(len);
+        s.start = s.start.min(s.end);
+    }
+    fn value(v: &mut Value, len: usize) {
+        span(&mut v.span, len);
+        for p in &mut v.parts {
+            span(&mut p.span, len);
+            if let PartKind::Dynamic {
+                default: Some(d), ..
+            } = &mut p.kind
+            {
+                value(d, len);
+            }
+        }
+        v.elements.iter_mut().for_each(|e| value(e, len));
+    }
+    for c in &mut script.commands {
+        span(&mut c.name_span, len);
+        span(&mut c.span, len);
+        span(&mut c.statement_span, len);
+        span(&mut c.scope, len);
+        for a in &mut c.args {
+            match a {
+                Arg::Flag {
+                    name_span,
+                    value: v,
+                    ..
+                } => {
+                    span(name_span, len);
+                    if let Some(v) = v {
+                        value(v, len);
+                    }
+                }
+                Arg::Positional(v) => value(v, len),
+                Arg::Splat { span: s, .. } => span(s, len),
+            }
+        }
+        if let Some(v) = &mut c.stdin {
+            value(v, len);
+        }
+        c.output_files.iter_mut().for_each(|v| value(v, len));
+    }
+    for a in &mut script.assignments {
+        span(&mut a.target_span, len);
+        span(&mut a.span, len);
+        span(&mut a.statement_span, len);
+        span(&mut a.scope_span, len);
+        value(&mut a.value, len);
+    }
+    for h in &mut script.hashtables {
+        span(&mut h.span, len);
+        for e in &mut h.entries {
+            span(&mut e.key_span, len);
+            value(&mut e.value, len);
+        }
+    }
+    for h in &mut script.heredocs {
+        value(&mut h.body, len);
+        h.output_files.iter_mut().for_each(|v| value(v, len));
+    }
+    for p in &mut script.parameters {
+        span(&mut p.name_span, len);
+        span(&mut p.span, len);
+        span(&mut p.function_span, len);
+        if let Some(t) = &mut p.type_span {
+            span(t, len);
+        }
+        if let Some(v) = &mut p.default {
+            value(v, len);
+        }
+    }
+    for i in &mut script.invocations {
+        span(&mut i.span, len);
+        span(&mut i.statement_span, len);
+        span(&mut i.scope, len);
+        i.args.iter_mut().for_each(|v| value(v, len));
+    }
+    script.strings.iter_mut().for_each(|v| value(v, len));
+    for c in &mut script.comments {
+        span(&mut c.span, len);
+    }
+    // Errors in the appended closers are the skeleton's, not the file's.
+    script.errors.retain(|e| e.span.start < len);
+    for e in &mut script.errors {
+        span(&mut e.span, len);
+    }
+    script.header_end = script.header_end.min(len);
+}
+
+/// Blanks a keyword that continues a statement whose head the skeleton left out: bash `else`
+/// (`elif` becomes `if`), PowerShell `else`/`catch`/`finally` (`elseif` becomes `if`) at the
+/// start of a unit (PowerShell units that continue a `}` line start with the `}`, and keep
+/// their keyword).
+fn leading_keyword(buffer: &mut [u8], range: Range<usize>, ps: bool) {
+    let line = &buffer[range.clone()];
+    let skip = line
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t'))
+        .unwrap_or(line.len());
+    let at = range.start + skip;
+    let rest = &buffer[at..range.end];
+    let is = |w: &[u8]| {
+        rest.len() >= w.len()
+            && rest[..w.len()].eq_ignore_ascii_case(w)
+            && !rest
+                .get(w.len())
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+    };
+    let replace = |buffer: &mut [u8], with: &[u8]| {
+        buffer[at..at + with.len()].copy_from_slice(with);
+    };
+    if ps {
+        // `} else {` on one unit keeps its `}`; a unit that starts with the keyword lost it.
+        if is(b"elseif") {
+            replace(buffer, b"if    ");
+        } else if is(b"else") {
+            replace(buffer, b"    ");
+        } else if is(b"catch") {
+            replace(buffer, b"     ");
+        } else if is(b"finally") {
+            replace(buffer, b"       ");
+        }
+    } else {
+        if is(b"elif") {
+            replace(buffer, b"if  ");
+        } else if is(b"else") {
+            replace(buffer, b"    ");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(language: Language, text: &str) -> Vec<String> {
+        let units = split(language, text);
+        assert!(units.complete, "incomplete: {text:?}");
+        units
+            .units
+            .iter()
+            .map(|u| text[u.range.clone()].to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn bash_units_follow_quotes_heredocs_and_continuations() {
+        let text = "echo 'a\nb'\ncat <<EOF > f\nx $y\nEOF\ncurl -u a:b \\\n  https://x\nls |\n  wc\nif true\nthen\n  echo hi\nfi\n";
+        assert_eq!(
+            texts(Language::Shell, text),
+            [
+                "echo 'a\nb'\n",
+                "cat <<EOF > f\nx $y\nEOF\n",
+                "curl -u a:b \\\n  https://x\n",
+                "ls |\n  wc\n",
+                "if true\nthen\n",
+                "  echo hi\n",
+                "fi\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn bash_parents_are_the_block_headers() {
+        let text = "f() {\n  case $1 in\n    a) echo a ;;\n    b)\n      docker login -p x\n      ;;\n  esac\n}\n";
+        let units = split(Language::Shell, text);
+        assert!(units.complete);
+        let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
+        let docker = at("docker");
+        let arm = units.units[docker].parent.unwrap();
+        assert_eq!(arm, at("b)"));
+        let case = units.units[arm].parent.unwrap();
+        assert_eq!(case, at("case"));
+        assert_eq!(units.units[case].parent, Some(at("f()")));
+        assert_eq!(units.units[at("esac")].parent, Some(case));
+    }
+
+    #[test]
+    fn powershell_units_keep_hashtables_params_and_strings_whole() {
+        let text = "param(\n  [string]$A = 'x'\n)\n$h = @{\n  Authorization = \"Bearer $t\"\n}\nif ($x) {\n  Write-Host \"a\n b\"\n}\nelse {\n  y\n}\n$s = @'\n}\n'@\nz\n";
+        assert_eq!(
+            texts(Language::PowerShell, text),
+            [
+                "param(\n  [string]$A = 'x'\n)\n",
+                "$h = @{\n  Authorization = \"Bearer $t\"\n}\n",
+                "if ($x) {\n",
+                "  Write-Host \"a\n b\"\n",
+                "}\nelse {\n",
+                "  y\n",
+                "}\n",
+                "$s = @'\n}\n'@\n",
+                "z\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn unterminated_text_is_incomplete() {
+        assert!(!split(Language::Shell, "echo 'abc\n").complete);
+        assert!(!split(Language::Shell, "cat <<EOF\nabc\n").complete);
+        assert!(!split(Language::PowerShell, "$x = @{\n a = 1\n").complete);
+        assert!(!split(Language::PowerShell, "if ($x) {\n y\n").complete);
+    }
+
+    #[test]
+    fn skeleton_closes_open_blocks_and_blanks_stray_closers() {
+        let text = "f() {\n  if x; then\n    a\n  else\n    docker login -p x\n  fi\n}\n";
+        let units = split(Language::Shell, text);
+        let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
+        let mut selected = vec![at("docker")];
+        close_under_parents(&units, &mut selected);
+        assert_eq!(selected, [at("f()"), at("if x"), at("docker")]);
+        let sk = skeleton(Language::Shell, text, &units, &selected);
+        assert!(sk.text.starts_with(text));
+        assert_eq!(&sk.text[text.len()..], "\n:\nfi\n:\n}\n");
+        let parsed: Vec<&str> = sk
+            .ranges
+            .iter()
+            .map(|r| &sk.text[r.start_byte..r.end_byte])
+            .collect();
+        assert_eq!(
+            parsed,
+            [
+                "f() {\n  if x; then\n",
+                "    docker login -p x\n",
+                "\n:\nfi\n:\n}\n"
+            ]
+        );
+        assert_eq!(
+            sk.ranges[1].start_point,
+            tree_sitter::Point { row: 4, column: 0 }
+        );
+
+        let ps = "if ($a) {\n  b\n}\nelse {\n  c\n}\n} stray\n";
+        let units = split(Language::PowerShell, ps);
+        let at = |s: &str| units.unit_at(ps.find(s).unwrap()).unwrap();
+        let mut selected = vec![at("c\n")];
+        close_under_parents(&units, &mut selected);
+        let sk = skeleton(Language::PowerShell, ps, &units, &selected);
+        // `} else {` keeps its `}` (it closes the `if`); the block left open is closed.
+        let parsed: Vec<&str> = sk
+            .ranges
+            .iter()
+            .map(|r| &sk.text[r.start_byte..r.end_byte])
+            .collect();
+        assert_eq!(parsed, ["if ($a) {\n", "}\nelse {\n  c\n", "\n}\n"]);
+        // A `}` closing nothing in the skeleton is blanked.
+        let sk = skeleton(Language::PowerShell, ps, &units, &[at("} stray")]);
+        assert_eq!(&sk.text[ps.find("} stray").unwrap()..ps.len()], "  stray\n");
+    }
+}
