@@ -331,8 +331,10 @@ pub fn parse_skeleton(
     if expired {
         return Err(ParseError::Timeout(budget));
     }
-    // Blocks closed by the skeleton's closers end past the text: bring them back inside.
-    units::clamp_spans(&mut script, text.len());
+    // Blocks closed by the skeleton's closers end past the text: bring them back inside; the
+    // script's own scope (the root, which starts at the first unit) is the whole text.
+    let root = tree.root_node().byte_range();
+    units::clamp_spans(&mut script, text.len(), root);
     embedded::merge_embedded(&mut script, text, budget, 0);
     Ok(script)
 }

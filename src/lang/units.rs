@@ -82,6 +82,11 @@ pub struct Unit {
     pub range: Range<usize>,
     /// The unit that opened the innermost block around this one.
     pub parent: Option<usize>,
+    /// The last unit closing a block this one opened: a skeleton that holds this unit and
+    /// anything after the block must close it where the script does.
+    pub closer: Option<usize>,
+    /// The first unit inside a block this one opened: a block's scope starts there.
+    pub first_child: Option<usize>,
 }
 
 /// A script cut into units.
@@ -151,6 +156,8 @@ struct Lexer<'a> {
     comments: Vec<Range<usize>>,
     /// String contents met, in order.
     strings: Vec<Range<usize>>,
+    /// (unit that opened a block, unit that closed it).
+    closed: Vec<(usize, usize)>,
 }
 
 impl<'a> Lexer<'a> {
@@ -170,6 +177,7 @@ impl<'a> Lexer<'a> {
             replay: None,
             comments: Vec::new(),
             strings: Vec::new(),
+            closed: Vec::new(),
         }
     }
 
@@ -183,6 +191,15 @@ impl<'a> Lexer<'a> {
 
     fn push(&mut self, frame: Frame) {
         self.stack.push((frame, self.unit));
+    }
+
+    /// Pops the top frame; a block remembers the unit that closed it.
+    fn pop(&mut self) {
+        if let Some((frame, owner)) = self.stack.pop()
+            && frame.is_block()
+        {
+            self.closed.push((owner, self.unit));
+        }
     }
 
     fn code(&mut self, c: u8) {
@@ -201,7 +218,7 @@ impl<'a> Lexer<'a> {
     /// when no such frame is open at all).
     fn close(&mut self, frame: Frame, at: usize, len: usize) {
         if self.top() == Some(frame) {
-            self.stack.pop();
+            self.pop();
         } else if !self.stack.iter().any(|f| f.0 == frame) {
             self.stray(at, len);
         }
@@ -266,13 +283,13 @@ impl<'a> Lexer<'a> {
             b'"' if self.ps && self.peek(1) == b'"' => self.pos += 2,
             b'"' => {
                 self.pos += 1;
-                self.stack.pop();
+                self.pop();
                 self.cmd_pos = false;
                 self.code(b'"');
             }
             0xE2 if self.ps && self.peek(1) == 0x80 && matches!(self.peek(2), 0x9C..=0x9E) => {
                 self.pos += 3;
-                self.stack.pop();
+                self.pop();
                 self.code(b'"');
             }
             b'`' if self.ps => self.pos += 2,
@@ -356,7 +373,7 @@ impl<'a> Lexer<'a> {
             b'`' => {
                 self.pos += 1;
                 if self.top() == Some(Frame::Backtick) {
-                    self.stack.pop();
+                    self.pop();
                     self.cmd_pos = false;
                 } else {
                     self.push(Frame::Backtick);
@@ -366,7 +383,7 @@ impl<'a> Lexer<'a> {
             }
             b'}' if self.top() == Some(Frame::Param) => {
                 self.pos += 1;
-                self.stack.pop();
+                self.pop();
                 self.code(b'}');
             }
             b'(' if self.top() == Some(Frame::Case) && !self.case_head => {
@@ -461,7 +478,7 @@ impl<'a> Lexer<'a> {
         match self.peek(0) {
             b')' if self.peek(1) == b')' => {
                 self.pos += 2;
-                self.stack.pop();
+                self.pop();
                 self.cmd_pos = false;
                 self.code(b')');
             }
@@ -561,7 +578,7 @@ impl<'a> Lexer<'a> {
         }
         if in_pattern {
             if word == b"esac" && whole {
-                self.stack.pop();
+                self.pop();
                 self.cmd_pos = false;
             }
             return;
@@ -588,7 +605,18 @@ impl<'a> Lexer<'a> {
                 self.case_head = true;
                 self.cmd_pos = false;
             }
-            b"then" | b"do" | b"else" | b"elif" | b"!" | b"time" => self.cmd_pos = true,
+            // `else`/`elif` end one branch and start the next, so the units of a branch have
+            // the branch's header as parent, and the `if` unit's block closes there.
+            b"else" | b"elif" => {
+                if self.top() == Some(Frame::If) {
+                    self.pop();
+                    self.push(Frame::If);
+                } else {
+                    self.stray(start, word.len());
+                }
+                self.cmd_pos = true;
+            }
+            b"then" | b"do" | b"!" | b"time" => self.cmd_pos = true,
             b"fi" => {
                 self.close(Frame::If, start, 2);
                 self.cmd_pos = false;
@@ -599,7 +627,7 @@ impl<'a> Lexer<'a> {
             }
             b"esac" => {
                 if self.top() == Some(Frame::Arm) {
-                    self.stack.pop();
+                    self.pop();
                 }
                 self.close(Frame::Case, start, 4);
                 self.cmd_pos = false;
@@ -804,7 +832,7 @@ impl<'a> Lexer<'a> {
             b']' => {
                 self.pos += 1;
                 if self.top() == Some(Frame::Bracket) {
-                    self.stack.pop();
+                    self.pop();
                 }
                 self.code(b']');
             }
@@ -812,7 +840,7 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
                 match self.top() {
                     Some(Frame::Brace | Frame::Hash) => {
-                        self.stack.pop();
+                        self.pop();
                     }
                     _ if self
                         .stack
@@ -991,6 +1019,8 @@ pub fn split(language: Language, text: &str) -> Units {
             units.push(Unit {
                 range: start..lx.pos,
                 parent,
+                closer: None,
+                first_child: None,
             });
             start = lx.pos;
             lx.unit = units.len();
@@ -1002,7 +1032,23 @@ pub fn split(language: Language, text: &str) -> Units {
         units.push(Unit {
             range: start..b.len(),
             parent,
+            closer: None,
+            first_child: None,
         });
+    }
+    for i in 0..units.len() {
+        if let Some(p) = units[i].parent
+            && units[p].first_child.is_none()
+        {
+            units[p].first_child = Some(i);
+        }
+    }
+    for &(owner, closer) in &lx.closed {
+        if let Some(u) = units.get_mut(owner)
+            && owner != closer
+        {
+            u.closer = Some(u.closer.map_or(closer, |c| c.max(closer)));
+        }
     }
     Units {
         units,
@@ -1012,19 +1058,20 @@ pub fn split(language: Language, text: &str) -> Units {
     }
 }
 
-/// Adds the parents of `selected` units and sorts them.
+/// Adds the parents of `selected` units, and the first and closing units of the blocks they
+/// open (so every block keeps its extent), to a fixpoint, and sorts them.
 pub fn close_under_parents(units: &Units, selected: &mut Vec<usize>) {
     let mut seen = vec![false; units.units.len()];
-    let mut all = Vec::with_capacity(selected.len() * 2);
-    for &i in selected.iter() {
-        let mut at = Some(i);
-        while let Some(u) = at {
-            if std::mem::replace(&mut seen[u], true) {
-                break;
-            }
-            all.push(u);
-            at = units.units[u].parent;
+    let mut todo: Vec<usize> = std::mem::take(selected);
+    let mut all = Vec::with_capacity(todo.len() * 2);
+    while let Some(u) = todo.pop() {
+        if std::mem::replace(&mut seen[u], true) {
+            continue;
         }
+        all.push(u);
+        let unit = &units.units[u];
+        todo.extend(unit.parent);
+        todo.extend(unit.closer);
     }
     all.sort_unstable();
     *selected = all;
@@ -1107,13 +1154,21 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
     Skeleton { text, ranges }
 }
 
-/// Clamps every span of `script` to `len`: the closers a skeleton appends lie past the text.
-pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
+/// Clamps every span of `script` to `len` (the closers a skeleton appends lie past the text)
+/// and makes the scopes equal to the skeleton's `root` the whole text.
+pub fn clamp_spans(script: &mut crate::model::Script, len: usize, root: Range<usize>) {
     use crate::model::{Arg, PartKind, Value};
     fn span(s: &mut Range<usize>, len: usize) {
         s.end = s.end.min(len);
         s.start = s.start.min(s.end);
     }
+    let scope = |s: &mut Range<usize>| {
+        if *s == root {
+            *s = 0..len;
+        } else {
+            span(s, len);
+        }
+    };
     fn value(v: &mut Value, len: usize) {
         span(&mut v.span, len);
         for p in &mut v.parts {
@@ -1131,7 +1186,7 @@ pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
         span(&mut c.name_span, len);
         span(&mut c.span, len);
         span(&mut c.statement_span, len);
-        span(&mut c.scope, len);
+        scope(&mut c.scope);
         for a in &mut c.args {
             match a {
                 Arg::Flag {
@@ -1157,7 +1212,7 @@ pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
         span(&mut a.target_span, len);
         span(&mut a.span, len);
         span(&mut a.statement_span, len);
-        span(&mut a.scope_span, len);
+        scope(&mut a.scope_span);
         value(&mut a.value, len);
     }
     for h in &mut script.hashtables {
@@ -1174,7 +1229,7 @@ pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
     for p in &mut script.parameters {
         span(&mut p.name_span, len);
         span(&mut p.span, len);
-        span(&mut p.function_span, len);
+        scope(&mut p.function_span);
         if let Some(t) = &mut p.type_span {
             span(t, len);
         }
@@ -1185,7 +1240,7 @@ pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
     for i in &mut script.invocations {
         span(&mut i.span, len);
         span(&mut i.statement_span, len);
-        span(&mut i.scope, len);
+        scope(&mut i.scope);
         i.args.iter_mut().for_each(|v| value(v, len));
     }
     script.strings.iter_mut().for_each(|v| value(v, len));
@@ -1200,9 +1255,8 @@ pub fn clamp_spans(script: &mut crate::model::Script, len: usize) {
     script.header_end = script.header_end.min(len);
 }
 
-/// Blanks a keyword that continues a statement whose head the skeleton left out: bash `else`
-/// (`elif` becomes `if`), PowerShell `else`/`catch`/`finally` (`elseif` becomes `if`) at the
-/// start of a unit (PowerShell units that continue a `}` line start with the `}`, and keep
+/// Blanks a keyword that continues a statement whose head the skeleton left out: PowerShell
+/// `else`/`catch`/`finally` (`elseif` becomes `if`) at the start of a unit (PowerShell units that continue a `}` line start with the `}`, and keep
 /// their keyword).
 fn leading_keyword(buffer: &mut [u8], range: Range<usize>, ps: bool) {
     let line = &buffer[range.clone()];
@@ -1224,6 +1278,7 @@ fn leading_keyword(buffer: &mut [u8], range: Range<usize>, ps: bool) {
     };
     if ps {
         // `} else {` on one unit keeps its `}`; a unit that starts with the keyword lost it.
+        // (bash `else`/`elif` open a branch of their `if`, which the skeleton always holds.)
         if is(b"elseif") {
             replace(buffer, b"if    ");
         } else if is(b"else") {
@@ -1232,12 +1287,6 @@ fn leading_keyword(buffer: &mut [u8], range: Range<usize>, ps: bool) {
             replace(buffer, b"     ");
         } else if is(b"finally") {
             replace(buffer, b"       ");
-        }
-    } else {
-        if is(b"elif") {
-            replace(buffer, b"if  ");
-        } else if is(b"else") {
-            replace(buffer, b"    ");
         }
     }
 }
@@ -1322,9 +1371,20 @@ mod tests {
         let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
         let mut selected = vec![at("docker")];
         close_under_parents(&units, &mut selected);
-        assert_eq!(selected, [at("f()"), at("if x"), at("docker")]);
+        // The headers around it and the units closing their blocks.
+        let expected = ["f()", "if x", "else", "docker", "fi", "}"].map(|s| at(s));
+        assert_eq!(selected, expected);
         let sk = skeleton(Language::Shell, text, &units, &selected);
         assert!(sk.text.starts_with(text));
+        assert_eq!(&sk.text[text.len()..], "\n");
+        assert_eq!(sk.ranges.len(), 3);
+        // A skeleton without the closing units gets closers after the text.
+        let sk = skeleton(
+            Language::Shell,
+            text,
+            &units,
+            &[at("f()"), at("if x"), at("docker")],
+        );
         assert_eq!(&sk.text[text.len()..], "\n:\nfi\n:\n}\n");
         let parsed: Vec<&str> = sk
             .ranges
@@ -1347,10 +1407,13 @@ mod tests {
         let ps = "if ($a) {\n  b\n}\nelse {\n  c\n}\n} stray\n";
         let units = split(Language::PowerShell, ps);
         let at = |s: &str| units.unit_at(ps.find(s).unwrap()).unwrap();
-        let mut selected = vec![at("c\n")];
-        close_under_parents(&units, &mut selected);
-        let sk = skeleton(Language::PowerShell, ps, &units, &selected);
         // `} else {` keeps its `}` (it closes the `if`); the block left open is closed.
+        let sk = skeleton(
+            Language::PowerShell,
+            ps,
+            &units,
+            &[at("if"), at("}\nelse"), at("c\n")],
+        );
         let parsed: Vec<&str> = sk
             .ranges
             .iter()

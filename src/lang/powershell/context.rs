@@ -169,6 +169,24 @@ fn derive<'t>(
             frame.statement = None;
             frame.pending = true;
         }
+        // The script's own block is the whole text, a function's body its braces: a scope must
+        // not depend on which statement comes first (a parse of part of a file would differ).
+        "script_block" if parent_kind == "program" => {
+            frame.scope = (0, text.len());
+            frame.statement = None;
+            frame.pending = true;
+        }
+        "script_block" if parent_kind == "function_statement" => {
+            let body = trimmed_span(parent, text);
+            let mut cursor = parent.walk();
+            let open = parent
+                .children(&mut cursor)
+                .find(|c| c.kind() == "{")
+                .map_or(body.start, |c| c.start_byte());
+            frame.scope = (open, body.end);
+            frame.statement = None;
+            frame.pending = true;
+        }
         "script_block" if parent_kind != "script_block_expression" => {
             frame.scope = span();
             frame.statement = None;

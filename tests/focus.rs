@@ -1,0 +1,198 @@
+//! The focused parse (only the units that could hold a finding, see `credlint::focus`) must
+//! report exactly what parsing whole files reports, and fix files the same way. Checked on every
+//! fixture and on the development corpus (`../shared/corpus`, when present), with the default
+//! settings, with every rule selected (the opt-in rules report declarations), and with no
+//! confidence threshold (low-confidence values must not be lost either).
+
+use std::path::{Path, PathBuf};
+
+use credlint::engine::{self, ParseMode, Selection, Settings};
+use credlint::fix::{self, FixOptions};
+use credlint::source::{self, SourceFile};
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn variants() -> Vec<(&'static str, Settings)> {
+    let default = Settings::default();
+    let mut all = Settings::new(
+        default.catalog.clone(),
+        Selection {
+            select: vec!["all".into()],
+            ignore: vec![],
+        },
+    );
+    all.min_confidence = default.min_confidence;
+    let mut any_confidence = Settings::default();
+    any_confidence.min_confidence = 0.0;
+    vec![
+        ("default", default),
+        ("all rules", all),
+        ("no threshold", any_confidence),
+    ]
+}
+
+/// Lints `src` both ways and returns a description of the first difference.
+fn compare(src: &SourceFile, settings: &Settings) -> Result<usize, String> {
+    let mut whole = settings.clone();
+    whole.parse_mode = ParseMode::Whole;
+    let mut focused = settings.clone();
+    focused.parse_mode = ParseMode::Focused;
+    let (w, f) = match (engine::lint(src, &whole), engine::lint(src, &focused)) {
+        (Ok(w), Ok(f)) => (w, f),
+        (Err(_), Err(_)) => return Ok(0),
+        (w, f) => {
+            return Err(format!(
+                "whole: {:?}, focused: {:?}",
+                w.map(|o| o.findings.len()),
+                f.map(|o| o.findings.len())
+            ));
+        }
+    };
+    let show = |o: &engine::LintOutput| {
+        o.findings
+            .iter()
+            .map(|x| format!("{x:?}"))
+            .collect::<Vec<_>>()
+    };
+    if show(&w) != show(&f) {
+        return Err(format!(
+            "findings differ\n  whole:   {:#?}\n  focused: {:#?}",
+            show(&w),
+            show(&f)
+        ));
+    }
+    if w.findings.is_empty() {
+        return Ok(0);
+    }
+    let header = |o: &engine::LintOutput| o.script.as_ref().map_or(0, |s| s.header_end);
+    if header(&w) != header(&f) {
+        return Err(format!(
+            "header_end differs: whole {}, focused {}",
+            header(&w),
+            header(&f)
+        ));
+    }
+    let opts = FixOptions {
+        unsafe_fixes: true,
+        ..FixOptions::default()
+    };
+    let fixed = |o: &engine::LintOutput| {
+        fix::fix_file_text(src, &o.findings, header(o), &opts)
+            .map(|p| p.text)
+            .map_err(|e| e.to_string())
+    };
+    if fixed(&w) != fixed(&f) {
+        return Err("fixed text differs".into());
+    }
+    Ok(w.findings.len())
+}
+
+fn check_dir(dir: &Path) -> (usize, usize) {
+    let mut files = Vec::new();
+    files_under(dir, &mut files);
+    files.sort();
+    let mut linted = 0;
+    let mut findings = 0;
+    for p in &files {
+        let bytes = std::fs::read(p).unwrap();
+        let Some(language) = source::detect_language(p, &bytes) else {
+            continue;
+        };
+        let Ok(src) = SourceFile::decode(p, language, &bytes) else {
+            continue;
+        };
+        linted += 1;
+        for (name, settings) in variants() {
+            match compare(&src, &settings) {
+                Ok(n) => findings += n,
+                Err(e) => panic!("{} ({name}): {e}", p.display()),
+            }
+        }
+    }
+    (linted, findings)
+}
+
+#[test]
+fn focused_parse_equals_whole_parse_on_every_fixture() {
+    let (linted, findings) =
+        check_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"));
+    assert!(linted >= 40, "only {linted} fixtures");
+    assert!(findings >= 100, "only {findings} findings compared");
+}
+
+#[test]
+fn focused_parse_equals_whole_parse_on_the_corpus() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        eprintln!("no development corpus at {}; skipped", corpus.display());
+        return;
+    }
+    let (linted, findings) = check_dir(&corpus);
+    assert!(
+        linted >= 20 && findings >= 50,
+        "{linted} files, {findings} findings"
+    );
+}
+
+/// Statements the lexer must follow: a secret after each construct is still found.
+#[test]
+fn constructs_before_a_secret_do_not_hide_it() {
+    let secret = "docker login -u ci -p 'Hq7#mZpX4vRkT2wL' r.example.com\n";
+    let shell = [
+        "x=$(( 1 << 2 ))\n",
+        "cat <<'EOF'\n$(\"'\nEOF\n",
+        "cat <<-EOF\n\tx\n\tEOF\n",
+        "echo ${#arr[@]} # comment with 'quote\n",
+        "case $x in\n  a) echo a ;;\n  (b|c) echo b ;;\nesac\n",
+        "f() {\n  echo \"$(printf '%s' \"}\")\"\n}\n",
+        "arr=(\n  a\n  b\n)\n",
+        "echo `date` \\\n  more\n",
+        "while read -r l; do echo \"$l\"; done < <(ls)\n",
+        "if [ -n \"$a\" ]\nthen\n  :\nfi\n",
+    ];
+    let powershell = [
+        "$h = @{\n  a = '}'\n}\n",
+        "$s = @\"\n  \"@ indented is not the end\n\"@\n",
+        "<# block\n comment #> $x = 1\n",
+        "Write-Host \"a `\" b\" 'c''d'\n",
+        "if ($a) {\n  b\n}\nelseif ($c) {\n  d\n}\nelse {\n  e\n}\n",
+        "Get-Thing |\n  Where-Object { $_ }\n",
+        "$x = \"$(Get-Date -Format 'yyyy')\"\n",
+        "function f {\n  param([string]$A = \"{\")\n  $A\n}\n",
+    ];
+    for (language, cases) in [
+        (credlint::model::Language::Shell, &shell[..]),
+        (credlint::model::Language::PowerShell, &powershell[..]),
+    ] {
+        for case in cases {
+            for text in [
+                format!("{case}{secret}"),
+                format!("{secret}{case}"),
+                format!("{case}{case}{secret}"),
+            ] {
+                let src =
+                    SourceFile::from_text("t", language, text.clone(), source::Encoding::Utf8);
+                let settings = Settings::default();
+                let out = engine::lint(&src, &settings).unwrap();
+                assert_eq!(
+                    out.findings.iter().map(|f| f.code).collect::<Vec<_>>(),
+                    ["CL001"],
+                    "{language:?}:\n{text}"
+                );
+                compare(&src, &settings).unwrap_or_else(|e| panic!("{text}\n{e}"));
+            }
+        }
+    }
+}
