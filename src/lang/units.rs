@@ -1372,7 +1372,7 @@ mod tests {
         let mut selected = vec![at("docker")];
         close_under_parents(&units, &mut selected);
         // The headers around it and the units closing their blocks.
-        let expected = ["f()", "if x", "else", "docker", "fi", "}"].map(|s| at(s));
+        let expected = ["f()", "if x", "else", "docker", "fi", "}"].map(&at);
         assert_eq!(selected, expected);
         let sk = skeleton(Language::Shell, text, &units, &selected);
         assert!(sk.text.starts_with(text));
