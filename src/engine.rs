@@ -272,7 +272,10 @@ fn lint_focused(
     let gated = !rules::REGISTRY
         .iter()
         .any(|r| OPT_IN_GROUPS.contains(&r.meta().group) && settings.selection.enabled(r.meta()));
-    let triggers = settings.triggers.positions(text, units, gated);
+    let literal_names = focus::literally_assigned(text.as_bytes(), language);
+    let triggers = settings
+        .triggers
+        .positions(text, units, gated, &literal_names);
     focus::units_at(units, &triggers, &mut selected);
     if selected.is_empty() {
         return Ok(LintOutput::default());
@@ -281,26 +284,30 @@ fn lint_focused(
     let parse = |selected: &[usize]| {
         lang::parse_skeleton(language, text, units, selected, settings.parse_budget)
     };
-    // Follow the variables of the units found so far to the units that may assign them,
-    // reading names from the text (parsing once, at the end).
+    // Follow the variables of the units found so far to the units that assign them, when
+    // something a rule reads could be assigned (a literal, a string, a hashtable); and the
+    // strings and hashtables the trigger units assign to their uses (a here-string written to
+    // a file, a splatted hashtable). Names are read from the text: one parse, at the end.
     let mut followed = std::collections::HashSet::new();
     let mut fresh: Vec<usize> = selected.clone();
-    let mut followed_uses = std::collections::HashSet::new();
-    for _ in 0..MAX_FOLLOW_ROUNDS {
+    for round in 0..MAX_FOLLOW_ROUNDS {
         let names = focus::variable_names(text, units, &fresh);
         let used: std::collections::HashSet<String> = names
             .used
             .into_iter()
-            .filter(|n| followed.insert(n.to_ascii_lowercase()))
+            .filter(|n| {
+                let lower = n.to_ascii_lowercase();
+                literal_names.contains(&lower) && followed.insert(lower)
+            })
             .collect();
-        let assigned: std::collections::HashSet<String> = names
-            .data
-            .into_iter()
-            .filter(|n| followed_uses.insert(n.to_ascii_lowercase()))
-            .collect();
+        let assigned: std::collections::HashSet<String> = if round == 0 {
+            names.data
+        } else {
+            Default::default()
+        };
         let before: std::collections::HashSet<usize> = selected.iter().copied().collect();
-        let a = focus::add_units_naming(text, units, &used, false, &mut selected);
-        let b = focus::add_units_naming(text, units, &assigned, true, &mut selected);
+        let a = focus::add_units_naming(text, language, units, &used, false, &mut selected);
+        let b = focus::add_units_naming(text, language, units, &assigned, true, &mut selected);
         if !(a || b) {
             break;
         }
@@ -322,7 +329,7 @@ fn lint_focused(
             .filter(|n| followed.insert(n.to_ascii_lowercase()))
             .collect();
         let before = selected.len();
-        focus::add_units_naming(text, units, &suggested, false, &mut selected);
+        focus::add_units_naming(text, language, units, &suggested, false, &mut selected);
         focus::header_units(language, text, units, &mut selected);
         lang::units::close_under_parents(units, &mut selected);
         if selected.len() != before {

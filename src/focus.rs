@@ -64,10 +64,15 @@ impl Triggers {
     /// Start offsets of the triggers in `text` (sorted; a unit needs only one). `gated`: a
     /// keyword counts only when a value could follow it; off when rules that report
     /// declarations (`[string]$Password` parameters) are enabled.
-    pub fn positions(&self, text: &str, units: &Units, gated: bool) -> Vec<usize> {
+    pub fn positions(
+        &self,
+        text: &str,
+        units: &Units,
+        gated: bool,
+        literal_names: &HashSet<String>,
+    ) -> Vec<usize> {
         let bytes = text.as_bytes();
         let mut out = Vec::new();
-        let mut literal_names: Option<HashSet<String>> = None;
         for m in self.words.find_iter(text) {
             let pattern = m.pattern().as_usize();
             if pattern >= self.first_code_only {
@@ -75,10 +80,9 @@ impl Triggers {
                     continue;
                 }
                 // A keyword counts when a value could follow it (see `value_follows`).
-                let names = literal_names.get_or_insert_with(|| literally_assigned(bytes));
                 if gated
                     && pattern < self.first_gated
-                    && !value_follows(bytes, m.start(), m.end(), names)
+                    && !value_follows(bytes, m.start(), m.end(), literal_names)
                 {
                     continue;
                 }
@@ -329,6 +333,7 @@ const AUTOMATIC: &[&str] = &[
 /// them as a whole word. Returns whether any unit was added.
 pub fn add_units_naming(
     text: &str,
+    language: Language,
     units: &Units,
     names: &HashSet<String>,
     any_mention: bool,
@@ -358,7 +363,7 @@ pub fn add_units_naming(
     for m in automaton.find_overlapping_iter(text) {
         if ident(m.start().wrapping_sub(1))
             || ident(m.end())
-            || !(any_mention || assigns(bytes, m.start(), m.end()))
+            || !(any_mention || assigns(bytes, m.start(), m.end(), language))
         {
             continue;
         }
@@ -376,20 +381,21 @@ pub fn add_units_naming(
 }
 
 /// Whether the name at `start..end` of `bytes` may be assigned there (see [`add_units_naming`]).
-fn assigns(bytes: &[u8], start: usize, end: usize) -> bool {
+fn assigns(bytes: &[u8], start: usize, end: usize, language: Language) -> bool {
+    let before = &bytes[..start];
     let after = &bytes[end..];
     let blanks = after
         .iter()
         .take_while(|c| matches!(c, b' ' | b'\t' | b'}'))
         .count();
     let after = &after[blanks..];
-    if after.starts_with(b"+=") || after.starts_with(b":=") || after.starts_with(b":-") {
+    let operator = after.starts_with(b"+=")
+        || after.starts_with(b":=")
+        || after.starts_with(b":-")
+        || (after.first() == Some(&b'=') && after.get(1) != Some(&b'='));
+    if operator && assignable_at(before, language) {
         return true;
     }
-    if after.first() == Some(&b'=') && after.get(1) != Some(&b'=') {
-        return true;
-    }
-    let before = &bytes[..start];
     if matches!(before.last(), Some(b'\'' | b'"')) {
         return true;
     }
@@ -414,6 +420,21 @@ fn assigns(bytes: &[u8], start: usize, end: usize) -> bool {
             .iter()
             .any(|k| w.eq_ignore_ascii_case(k))
         })
+}
+
+/// Whether a name after `before` can be an assignment's target: a PowerShell variable
+/// (`$x`, `${x}`, `$env:X`; a bare `Name =` is a hashtable key), a bash word's start (not
+/// the `--opt` of `--opt=value`).
+fn assignable_at(before: &[u8], language: Language) -> bool {
+    match language {
+        Language::PowerShell => matches!(before.last(), Some(b'$' | b':' | b'{')),
+        Language::Shell => before.last().is_none_or(|&c| {
+            matches!(
+                c,
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b'{' | b'$' | b'`' | b'"'
+            )
+        }),
+    }
 }
 
 /// Bytes that end a word.
@@ -511,8 +532,11 @@ fn variable_name(rest: &[u8]) -> String {
 }
 
 /// Lower-cased names the text assigns something other than a variable or sub-expression to
-/// (`x=lit`, `$x = 'lit'`, `$x = "…"`, `${x}=…`): the variables data flow could resolve.
-fn literally_assigned(bytes: &[u8]) -> HashSet<String> {
+/// (`x=lit`, `$x = 'lit'`, `$x = "…"`, `${x}=…`, `$h = @{…}`, `$b = [Convert]::…`): the
+/// variables data flow,
+/// splatting or `& $tool` could resolve to something a rule reads.
+/// In PowerShell a bare word after `=` is a command (`$s = Connect-Thing …`), not a literal.
+pub fn literally_assigned(bytes: &[u8], language: Language) -> HashSet<String> {
     let mut names = HashSet::new();
     for eq in memchr::memchr_iter(b'=', bytes) {
         if matches!(bytes.get(eq + 1), Some(b'=' | b'~')) {
@@ -523,8 +547,17 @@ fn literally_assigned(bytes: &[u8]) -> HashSet<String> {
         while matches!(bytes.get(v), Some(b' ' | b'\t')) {
             v += 1;
         }
-        match bytes.get(v) {
-            None | Some(b'\n' | b'\r' | b'(' | b'$' | b'@' | b'[') => continue,
+        match (bytes.get(v), bytes.get(v + 1)) {
+            (None | Some(b'\n' | b'\r' | b'(' | b'$' | b'`'), _) => continue,
+            (Some(b'@'), Some(b'{' | b'(' | b'\'' | b'"')) => {}
+            (Some(b'@'), _) => continue,
+            (Some(c), _)
+                if language == Language::PowerShell && (c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                continue;
+            }
+            // Strings (expanding ones too: rules read `"Basic $(…'u:p'…)"`), bare words,
+            // PowerShell `[type]…` expressions and numbers.
             _ => {}
         }
         // The name before `=` (PowerShell `+=`, bash `+=`, blanks, `}` of `${x}`).
@@ -539,7 +572,7 @@ fn literally_assigned(bytes: &[u8]) -> HashSet<String> {
         while n > 0 && (bytes[n - 1].is_ascii_alphanumeric() || bytes[n - 1] == b'_') {
             n -= 1;
         }
-        if n < name_end {
+        if n < name_end && assignable_at(&bytes[..n], language) {
             names.insert(String::from_utf8_lossy(&bytes[n..name_end]).to_ascii_lowercase());
         }
     }
