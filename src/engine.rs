@@ -198,6 +198,8 @@ fn build_prefilter(catalog: &Catalog) -> AhoCorasick {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::LeftmostFirst)
+        // Built once, run over every file: the fastest search is worth its memory.
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&words)
         .expect("prefilter patterns build")
 }
@@ -280,6 +282,7 @@ fn lint_focused(
     if selected.is_empty() {
         return Ok(LintOutput::default());
     }
+    let triggered = selected.clone();
     lang::units::close_under_parents(units, &mut selected);
     let parse = |selected: &[usize]| {
         lang::parse_skeleton(language, text, units, selected, settings.parse_budget)
@@ -300,8 +303,9 @@ fn lint_focused(
                 literal_names.contains(&lower) && followed.insert(lower)
             })
             .collect();
-        let assigned: std::collections::HashSet<String> = if round == 0 {
-            names.data
+        // Strings and hashtables the trigger units assign, to their uses.
+        let assigned = if round == 0 {
+            focus::variable_names(text, units, &triggered).data
         } else {
             Default::default()
         };

@@ -46,6 +46,7 @@ impl Triggers {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::LeftmostFirst)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(patterns)
                 .expect("trigger patterns build")
         };
@@ -330,7 +331,7 @@ const AUTOMATIC: &[&str] = &[
 /// whole word followed by `=`, `+=` or `:=` (`x=`, `$x =`, `[string]$x =`, `$script:x =`,
 /// `${x:=…}`), after `export`/`declare`/`readonly`/`local`/`typeset`, or quoted
 /// (`SetEnvironmentVariable('X', …)`) or after `setx`; with `any_mention`, every unit naming
-/// them as a whole word. Returns whether any unit was added.
+/// them as a whole word. Comments do not count. Returns whether any unit was added.
 pub fn add_units_naming(
     text: &str,
     language: Language,
@@ -363,6 +364,7 @@ pub fn add_units_naming(
     for m in automaton.find_overlapping_iter(text) {
         if ident(m.start().wrapping_sub(1))
             || ident(m.end())
+            || units.in_comment(m.start())
             || !(any_mention || assigns(bytes, m.start(), m.end(), language))
         {
             continue;

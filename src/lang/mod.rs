@@ -316,13 +316,13 @@ pub fn parse_skeleton(
     budget: Duration,
 ) -> Result<Script, ParseError> {
     let skeleton = units::skeleton(language, text, units, selected);
-    let tree = parse_sanitized(
-        language,
-        &sanitize(&skeleton.text),
-        None,
-        budget,
-        &skeleton.ranges,
-    )?;
+    // The parser reads the skeleton of the sanitised text (see `sanitize`).
+    let sanitized = sanitize(text);
+    let parsed = match &sanitized {
+        std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(skeleton.text.as_str()),
+        std::borrow::Cow::Owned(clean) => std::borrow::Cow::Owned(skeleton.over(clean)),
+    };
+    let tree = parse_sanitized(language, &parsed, None, budget, &skeleton.ranges)?;
     check_tree(&tree)?;
     let deadline = Instant::now() + budget;
     let outer = LOWER_DEADLINE.with(|d| d.replace((Some(deadline), false)));

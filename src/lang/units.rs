@@ -1082,10 +1082,26 @@ pub fn close_under_parents(units: &Units, selected: &mut Vec<usize>) {
 pub struct Skeleton {
     pub text: String,
     pub ranges: Vec<tree_sitter::Range>,
+    /// What was changed in the text: bytes blanked (and keywords rewritten in place).
+    edits: Vec<(usize, Vec<u8>)>,
+}
+
+impl Skeleton {
+    /// The same skeleton over another text of the same length (the sanitised one).
+    pub fn over(&self, other: &str) -> String {
+        let mut bytes = other.as_bytes().to_vec();
+        for (at, with) in &self.edits {
+            bytes[*at..*at + with.len()].copy_from_slice(with);
+        }
+        bytes.extend_from_slice(&self.text.as_bytes()[other.len()..]);
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 }
 
 /// Builds the skeleton of the `selected` units (sorted, deduplicated, closed under parents).
 pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize]) -> Skeleton {
+    let original = text;
     let mut buffer = text.as_bytes().to_vec();
     let mut ranges: Vec<Range<usize>> = Vec::new();
     let mut stack: Vec<(Frame, usize)> = Vec::new();
@@ -1107,7 +1123,7 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
         stack = std::mem::take(&mut lx.stack);
         let blanks = lx.replay.take().unwrap_or_default();
         for r in blanks {
-            buffer[r].fill(b' ');
+            buffer[r.clone()].fill(b' ');
         }
         match ranges.last_mut() {
             Some(last) if last.end == unit.range.start => last.end = unit.range.end,
@@ -1151,7 +1167,19 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
             end_byte: r.end,
         })
         .collect();
-    Skeleton { text, ranges }
+    let edits = text
+        .as_bytes()
+        .iter()
+        .zip(original.as_bytes())
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, (a, _))| (i, vec![*a]))
+        .collect();
+    Skeleton {
+        text,
+        ranges,
+        edits,
+    }
 }
 
 /// Clamps every span of `script` to `len` (the closers a skeleton appends lie past the text)
