@@ -176,16 +176,14 @@ pub fn units_at(units: &Units, positions: &[usize], into: &mut Vec<usize>) {
     }
 }
 
-/// The units of the script's header, which the fixer needs (guards go after it), and the
-/// first statement, where the script's own scope starts as in a whole parse: leading blank
-/// units, the first unit with text, and for PowerShell the comments, `#Requires`, `using`,
-/// attributes and `param()` before the first other statement.
+/// The units of the script's header, which the fixer needs (guards go after it): the
+/// shebang, and for PowerShell the comments, `#Requires`, `using`, attributes and `param()`
+/// before the first other statement.
 pub fn header_units(language: Language, text: &str, units: &Units, into: &mut Vec<usize>) {
-    let mut seen_text = false;
     for (i, unit) in units.units.iter().enumerate() {
         let line = text[unit.range.clone()].trim_start();
         let header = match language {
-            Language::Shell => line.is_empty() || (i == 0 && line.starts_with("#!")),
+            Language::Shell => i == 0 && line.starts_with("#!"),
             Language::PowerShell => {
                 let lower = line.get(..6).unwrap_or(line).to_ascii_lowercase();
                 line.is_empty()
@@ -196,14 +194,10 @@ pub fn header_units(language: Language, text: &str, units: &Units, into: &mut Ve
                     || lower.starts_with("param")
             }
         };
-        if !header && seen_text {
-            return;
-        }
-        seen_text |= !line.is_empty();
-        into.push(i);
         if !header {
             return;
         }
+        into.push(i);
     }
 }
 
