@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::Regex;
 
 use crate::catalog::Catalog;
@@ -69,7 +69,6 @@ pub struct Settings {
     pub env_names: HashMap<String, String>,
     /// How much of a file to parse (see [`ParseMode`]).
     pub parse_mode: ParseMode,
-    prefilter: Arc<AhoCorasick>,
     triggers: Arc<focus::Triggers>,
 }
 
@@ -98,11 +97,11 @@ impl Allow {
 
 impl Settings {
     pub fn new(catalog: Arc<Catalog>, selection: Selection) -> Settings {
-        let prefilter = Arc::new(build_prefilter(&catalog));
         let triggers = Arc::new(focus::Triggers::new(
             &comment_triggers(),
             &gated_keywords(),
             UNGATED_KEYWORDS,
+            NAME_WORDS,
             &catalog,
         ));
         Settings {
@@ -115,14 +114,13 @@ impl Settings {
             allow: Allow::default(),
             env_names: HashMap::new(),
             parse_mode: ParseMode::default(),
-            prefilter,
             triggers,
         }
     }
 
     /// True when the text contains any trigger word, i.e. it may hold a finding.
     pub fn may_contain_credentials(&self, text: &str) -> bool {
-        self.prefilter.is_match(text)
+        mentions_credlint(text) || self.triggers.any(text)
     }
 }
 
@@ -132,14 +130,12 @@ impl Default for Settings {
     }
 }
 
-/// Credential keywords that a finding of any rule implies somewhere in the file.
-///
-/// The prefilter's invariant: **a finding can only occur in a file that contains one of its
-/// trigger texts** (these keywords, [`crate::secret::TOKEN_TRIGGERS`], or a catalog command
-/// name), compared ASCII case-insensitively as substrings. A rule that can report without any of
-/// them must add its trigger here; `tests/prefilter.rs` checks the invariant on every fixture.
-/// Measured on 6,000 real scripts, 94% of files pass (91% of bytes without the command names),
-/// so the prefilter is a cheap guard rather than the main lever (see bench/README.md).
+/// Credential keywords: every finding sits in a statement holding one of them, a token prefix
+/// ([`crate::secret::TOKEN_TRIGGERS`]), a credential name word ([`NAME_WORDS`]) or a catalog
+/// command name, or in the assignment of a variable such a statement uses (see
+/// [`crate::focus`]). Compared ASCII case-insensitively as substrings. A rule that can report
+/// without any of them must add its trigger here; `tests/prefilter.rs` and `tests/focus.rs`
+/// check the invariant on every fixture.
 const KEYWORDS: &[&str] = &[
     "pass",
     "pwd",
@@ -154,18 +150,19 @@ const KEYWORDS: &[&str] = &[
     "sas",
     "sig=",
     "private",
+    "webhook",
+    "connstr",
+    "connectionstring",
+    "connection_string",
     // `$s.AppendChar('x')` builds a SecureString from literals.
     "appendchar",
     // Suppression comments are checked for use (CL900) even in files without credentials.
     "credlint",
 ];
 
-/// The keywords and token prefixes (without command names).
-fn trigger_words() -> Vec<&'static str> {
-    let mut words: Vec<&str> = KEYWORDS.to_vec();
-    words.extend(crate::secret::TOKEN_TRIGGERS);
-    words
-}
+/// Credential names too short to be searched as substrings (`path`, `design`): whole words
+/// only, `_` counting as a separator (`GITHUB_PAT`, `$sig`, `signature =`).
+const NAME_WORDS: &[&str] = &["pat", "sig", "signature"];
 
 /// Keywords whose value follows them in the statement (see [`focus::Triggers`]): every
 /// keyword except the ungated ones, `://` (a comment trigger) and `credlint` (files that
@@ -187,21 +184,6 @@ fn comment_triggers() -> Vec<&'static str> {
     let mut words = vec!["://"];
     words.extend(crate::secret::TOKEN_TRIGGERS);
     words
-}
-
-fn build_prefilter(catalog: &Catalog) -> AhoCorasick {
-    let mut words: Vec<String> = trigger_words().iter().map(|s| s.to_string()).collect();
-    // Any rule of the catalog fires only on a flag, key or stdin of a catalog tool; the
-    // keywords above cover the credential words, so command names add little beyond the
-    // short ones that name no credential (`-p`, `/RP`).
-    words.extend(catalog.command_names().map(str::to_owned));
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostFirst)
-        // Built once, run over every file: the fastest search is worth its memory.
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&words)
-        .expect("prefilter patterns build")
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -30,12 +30,20 @@ pub struct Triggers {
     url: usize,
     /// Command names, which count as whole words only.
     commands: AhoCorasick,
+    /// Credential names too short for substrings, which count as whole words (`_` separates).
+    names: AhoCorasick,
 }
 
 impl Triggers {
     /// `anywhere`: triggers that count in comments too; `code`: keywords that count in code
     /// and strings when a value follows them; `ungated`: keywords that count in code always.
-    pub fn new(anywhere: &[&str], code: &[&str], ungated: &[&str], catalog: &Catalog) -> Triggers {
+    pub fn new(
+        anywhere: &[&str],
+        code: &[&str],
+        ungated: &[&str],
+        names: &[&str],
+        catalog: &Catalog,
+    ) -> Triggers {
         let mut words: Vec<String> = anywhere.iter().map(|s| s.to_ascii_lowercase()).collect();
         let first_code_only = words.len();
         words.extend(code.iter().map(|s| s.to_ascii_lowercase()));
@@ -45,21 +53,36 @@ impl Triggers {
         let build = |patterns: &[String]| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostFirst)
+                // Whole-word patterns need the longest match at a position (`signature`, not
+                // `sig`; `mysqldump`, not `mysql`); for substrings any match does.
+                .match_kind(MatchKind::LeftmostLongest)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(patterns)
                 .expect("trigger patterns build")
         };
         let mut commands: Vec<String> = catalog.command_names().map(str::to_owned).collect();
-        // Longest first, so `mysqldump` is tried before `mysql` at the same position.
-        commands.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        commands.sort();
         Triggers {
             words: build(&words),
             first_code_only,
             first_gated,
             url,
             commands: build(&commands),
+            names: build(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
         }
+    }
+
+    /// Whether `text` holds any trigger at all, comments and values aside: the cheap test
+    /// that spares a file without one the lexer.
+    pub fn any(&self, text: &str) -> bool {
+        let bytes = text.as_bytes();
+        self.words.is_match(text)
+            || self.commands.find_iter(text).any(|m| {
+                command_before(bytes, m.start().wrapping_sub(1)) && command_after(bytes, m.end())
+            })
+            || self.names.find_iter(text).any(|m| {
+                name_boundary(bytes, m.start().wrapping_sub(1)) && name_boundary(bytes, m.end())
+            })
     }
 
     /// Start offsets of the triggers in `text` (sorted; a unit needs only one). `gated`: a
@@ -102,10 +125,24 @@ impl Triggers {
                 out.push(m.start());
             }
         }
+        for m in self.names.find_iter(text) {
+            if name_boundary(bytes, m.start().wrapping_sub(1))
+                && name_boundary(bytes, m.end())
+                && !units.in_comment(m.start())
+                && (!gated || value_follows(bytes, m.start(), m.end(), literal_names))
+            {
+                out.push(m.start());
+            }
+        }
         out.sort_unstable();
         out.dedup();
         out
     }
+}
+
+/// Whether the byte at `i` (none at either end) may border a credential name word.
+fn name_boundary(bytes: &[u8], i: usize) -> bool {
+    bytes.get(i).is_none_or(|c| !c.is_ascii_alphanumeric())
 }
 
 fn rest_of_line_has_at_or_equals(bytes: &[u8], from: usize) -> bool {
@@ -493,6 +530,10 @@ fn value_follows(bytes: &[u8], start: usize, end: usize, literal_names: &HashSet
             i += word_len;
             continue;
         }
+        // `$(…)`: a sub-expression, never a literal (`${…}` may hold a default: live).
+        if word == b"$" && bytes.get(i + 1) == Some(&b'(') {
+            return false;
+        }
         return value_is_live(word, literal_names);
     }
 }
@@ -573,4 +614,126 @@ pub fn literally_assigned(bytes: &[u8], language: Language) -> HashSet<String> {
         }
     }
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::units;
+
+    fn live(text: &str, keyword: &str, literal: &[&str]) -> bool {
+        let start = text.find(keyword).unwrap();
+        let names = literal.iter().map(|s| s.to_string()).collect();
+        value_follows(text.as_bytes(), start, start + keyword.len(), &names)
+    }
+
+    #[test]
+    fn a_keyword_counts_when_a_value_can_follow_it() {
+        assert!(live("docker -Password 'x'", "Password", &[]));
+        assert!(live("x --password=hunter2", "password", &[]));
+        assert!(live("$c = 'Server=a;Password=x;'", "Password", &[]));
+        assert!(live(
+            "ConvertTo-SecureString -String 'x' -AsPlainText",
+            "SecureString",
+            &[]
+        ));
+        assert!(live("New-Thing -Password $pw", "Password", &["pw"]));
+        assert!(live(
+            "@{ Authorization = \"Bearer x\" }",
+            "Authorization",
+            &[]
+        ));
+        assert!(live("echo 'h:5432:d:u:p' > ~/.pgpass", "pgpass", &[]));
+        assert!(live("<password>x</password>", "password", &[]));
+        assert!(live(
+            "[Environment]::SetEnvironmentVariable('API_TOKEN', 'x')",
+            "TOKEN",
+            &[]
+        ));
+        assert!(!live(
+            "Get-Db -SqlCredential $SqlCredential",
+            "Credential",
+            &[]
+        ));
+        assert!(!live(
+            "param([PSCredential]$Credential,\n",
+            "Credential",
+            &[]
+        ));
+        assert!(!live("Write-Host $keys.Count", "key", &[]));
+        assert!(!live("New-Thing -Password $(Get-Secret)", "Password", &[]));
+        assert!(!live("New-Thing -Password $pw", "Password", &[]));
+    }
+
+    #[test]
+    fn literal_assignments_are_told_from_computed_ones() {
+        let ps = literally_assigned(
+            b"$a = 'x'\n$b = Get-Thing\n$c = @{ k = 1 }\n$d = $e\n$f = [Convert]::X($g)\n@{ Name = 'n' }\n$env:H = \"v\"\n",
+            Language::PowerShell,
+        );
+        let mut ps: Vec<_> = ps.into_iter().collect();
+        ps.sort();
+        assert_eq!(ps, ["a", "c", "f", "h"]);
+        let sh = literally_assigned(
+            b"a=x\nb=$(cmd)\nexport C=\"v\"\ncurl --data=x\nlocal d='y'\ne=$f\n",
+            Language::Shell,
+        );
+        let mut sh: Vec<_> = sh.into_iter().collect();
+        sh.sort();
+        assert_eq!(sh, ["a", "c", "d"]);
+    }
+
+    #[test]
+    fn command_names_count_as_whole_words_outside_comments() {
+        let catalog = crate::catalog::Catalog::builtin();
+        let triggers = Triggers::new(
+            &["://"],
+            &["pass"],
+            &[],
+            &["pat", "sig", "signature"],
+            catalog,
+        );
+        // The longest name at a position counts (`signature`, not `sig` followed by a letter).
+        assert!(triggers.any("$x = @{ signature = 'abc' }"));
+        let text = "lazy https://example.com/x path\n# docker login -p x\nC:\\tools\\docker.exe login\nGITHUB_PAT='x'\n";
+        let units = units::split(Language::PowerShell, text);
+        let found = triggers.positions(text, &units, true, &HashSet::new());
+        assert_eq!(
+            found,
+            [text.find("docker.exe").unwrap(), text.find("PAT").unwrap()]
+        );
+        assert!(triggers.any(text));
+        assert!(!triggers.any("lazy path to mydocker"));
+    }
+
+    #[test]
+    fn variables_are_followed_to_their_assignments_and_strings_to_their_uses() {
+        let text = "$pw = 'x'\n$other = 1\n$body = @\"\nauth: y\n\"@\nSet-Content f -Value $body\ndocker login -p $pw\n";
+        let units = units::split(Language::PowerShell, text);
+        let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
+        let names = variable_names(text, &units, &[at("docker"), at("$body =")]);
+        assert!(names.used.contains("pw") && names.data.contains("body"));
+        let mut selected = vec![];
+        add_units_naming(
+            text,
+            Language::PowerShell,
+            &units,
+            &names.used,
+            false,
+            &mut selected,
+        );
+        selected.sort();
+        assert_eq!(selected, [at("$pw"), at("$body =")]);
+        let mut selected = vec![];
+        add_units_naming(
+            text,
+            Language::PowerShell,
+            &units,
+            &names.data,
+            true,
+            &mut selected,
+        );
+        selected.sort();
+        assert_eq!(selected, [at("$body ="), at("Set-Content")]);
+    }
 }

@@ -966,7 +966,8 @@ impl<'a> Lexer<'a> {
             return true;
         }
         if self.ps {
-            line.starts_with(b"{")
+            (line.starts_with(b"(") && self.line_ends_with_keyword())
+                || line.starts_with(b"{")
                 || (line.first() == Some(&b'.') && line.get(1).is_some_and(u8::is_ascii_alphabetic))
                 || word(b"else")
                 || word(b"elseif")
@@ -977,6 +978,36 @@ impl<'a> Lexer<'a> {
                 || word(b"then")
                 || word(b"do")
         }
+    }
+
+    /// PowerShell: whether the line before `pos` ends with a keyword whose `(…)` may start on
+    /// the next line (`Param` / `(`, `if ($x)` written as `if` / `($x)`).
+    fn line_ends_with_keyword(&self) -> bool {
+        let before = &self.b[..self.pos];
+        let line = before[..before.len().saturating_sub(1)]
+            .rsplit(|&c| c == b'\n')
+            .next()
+            .unwrap_or_default();
+        let line = line.trim_ascii_end();
+        let word_len = line
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .count();
+        let word = &line[line.len() - word_len..];
+        [
+            &b"param"[..],
+            b"if",
+            b"elseif",
+            b"while",
+            b"foreach",
+            b"for",
+            b"switch",
+            b"until",
+            b"catch",
+        ]
+        .iter()
+        .any(|k| word.eq_ignore_ascii_case(k))
     }
 
     fn standalone_at(&self, at: usize) -> bool {
