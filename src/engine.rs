@@ -266,8 +266,16 @@ fn lint_focused(
     }
     let triggered = selected.clone();
     lang::units::close_under_parents(units, &mut selected);
+    let sanitized = lang::sanitize(text);
     let parse = |selected: &[usize]| {
-        lang::parse_skeleton(language, text, units, selected, settings.parse_budget)
+        lang::parse_skeleton(
+            language,
+            text,
+            &sanitized,
+            units,
+            selected,
+            settings.parse_budget,
+        )
     };
     // Follow the variables of the units found so far to the units that assign them, when
     // something a rule reads could be assigned (a literal, a string, a hashtable); and the
@@ -314,13 +322,16 @@ fn lint_focused(
             .filter_map(|f| f.env_var.clone())
             .filter(|n| followed.insert(n.to_ascii_lowercase()))
             .collect();
-        let before = selected.len();
-        focus::add_units_naming(text, language, units, &suggested, false, &mut selected);
-        focus::header_units(language, text, units, &mut selected);
-        lang::units::close_under_parents(units, &mut selected);
-        if selected.len() != before {
+        if focus::add_units_naming(text, language, units, &suggested, false, &mut selected) {
+            lang::units::close_under_parents(units, &mut selected);
             script = parse(&selected)?;
             findings = lint_script(source, &script, settings);
+        }
+        // The header holds no finding (its triggers are selected already): parsed alone.
+        let mut header = Vec::new();
+        focus::header_units(language, text, units, &mut header);
+        if !header.is_empty() {
+            script.header_end = parse(&header)?.header_end;
         }
     }
     let parsed_bytes = selected.iter().map(|&i| units.units[i].range.len()).sum();

@@ -308,17 +308,18 @@ pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script,
 
 /// Parses and lowers only the skeleton of the `selected` units of `text` (see [`units`]):
 /// spans in the model are byte offsets into `text`, as with [`parse`].
+/// `sanitized` is [`sanitize`] of `text` (computed once per file by the caller).
 pub fn parse_skeleton(
     language: Language,
     text: &str,
+    sanitized: &std::borrow::Cow<'_, str>,
     units: &units::Units,
     selected: &[usize],
     budget: Duration,
 ) -> Result<Script, ParseError> {
     let skeleton = units::skeleton(language, text, units, selected);
-    // The parser reads the skeleton of the sanitised text (see `sanitize`).
-    let sanitized = sanitize(text);
-    let parsed = match &sanitized {
+    // The parser reads the skeleton of the sanitised text.
+    let parsed = match sanitized {
         std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(skeleton.text.as_str()),
         std::borrow::Cow::Owned(clean) => std::borrow::Cow::Owned(skeleton.over(clean)),
     };
