@@ -266,12 +266,15 @@ fn lint_focused(
     }
     let triggered = selected.clone();
     lang::units::close_under_parents(units, &mut selected);
-    let sanitized = lang::sanitize(text);
+    let sanitized = match lang::sanitize(text) {
+        std::borrow::Cow::Owned(clean) => Some(clean),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
     let parse = |selected: &[usize]| {
         lang::parse_skeleton(
             language,
             text,
-            &sanitized,
+            sanitized.as_deref(),
             units,
             selected,
             settings.parse_budget,

@@ -308,11 +308,12 @@ pub fn parse(language: Language, text: &str, budget: Duration) -> Result<Script,
 
 /// Parses and lowers only the skeleton of the `selected` units of `text` (see [`units`]):
 /// spans in the model are byte offsets into `text`, as with [`parse`].
-/// `sanitized` is [`sanitize`] of `text` (computed once per file by the caller).
+/// `sanitized` is [`sanitize`] of `text` when that changed it (computed once per file by the
+/// caller).
 pub fn parse_skeleton(
     language: Language,
     text: &str,
-    sanitized: &std::borrow::Cow<'_, str>,
+    sanitized: Option<&str>,
     units: &units::Units,
     selected: &[usize],
     budget: Duration,
@@ -320,8 +321,8 @@ pub fn parse_skeleton(
     let skeleton = units::skeleton(language, text, units, selected);
     // The parser reads the skeleton of the sanitised text.
     let parsed = match sanitized {
-        std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(skeleton.text.as_str()),
-        std::borrow::Cow::Owned(clean) => std::borrow::Cow::Owned(skeleton.over(clean)),
+        None => std::borrow::Cow::Borrowed(skeleton.text.as_str()),
+        Some(clean) => std::borrow::Cow::Owned(skeleton.over(clean)),
     };
     let tree = parse_sanitized(language, &parsed, None, budget, &skeleton.ranges)?;
     check_tree(&tree)?;
