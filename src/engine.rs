@@ -212,6 +212,24 @@ pub const TEST_PANIC_MARKER: &str = "credlint-test-panic-0c4f";
 
 /// Lints one decoded file.
 pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, LintError> {
+    lint_with(source, settings, None)
+}
+
+/// [`lint`], reusing the top-level statements `cache` holds from earlier versions of the
+/// text (an editor re-lints after every change; see [`lang::units::SkeletonCache`]).
+pub fn lint_cached(
+    source: &SourceFile,
+    settings: &Settings,
+    cache: &mut lang::units::SkeletonCache,
+) -> Result<LintOutput, LintError> {
+    lint_with(source, settings, Some(cache))
+}
+
+fn lint_with(
+    source: &SourceFile,
+    settings: &Settings,
+    cache: Option<&mut lang::units::SkeletonCache>,
+) -> Result<LintOutput, LintError> {
     #[cfg(test)]
     if source.text.contains(TEST_PANIC_MARKER) {
         panic!("test panic; the file says: {}", source.text);
@@ -225,7 +243,7 @@ pub fn lint(source: &SourceFile, settings: &Settings) -> Result<LintOutput, Lint
     if settings.parse_mode == ParseMode::Focused && !mentions_credlint(text) {
         let units = lang::units::split(source.language, text);
         if units.complete {
-            return lint_focused(source, settings, &units);
+            return lint_focused(source, settings, &units, cache);
         }
     }
     let script = lang::parse(source.language, text, settings.parse_budget)?;
@@ -247,6 +265,7 @@ fn lint_focused(
     source: &SourceFile,
     settings: &Settings,
     units: &lang::units::Units,
+    mut cache: Option<&mut lang::units::SkeletonCache>,
 ) -> Result<LintOutput, LintError> {
     let text = source.text.as_str();
     let language = source.language;
@@ -270,15 +289,24 @@ fn lint_focused(
         std::borrow::Cow::Owned(clean) => Some(clean),
         std::borrow::Cow::Borrowed(_) => None,
     };
-    let parse = |selected: &[usize]| {
-        lang::parse_skeleton(
+    let mut parse = |selected: &[usize]| match (&mut cache, &sanitized) {
+        // Sanitising depends on the whole text, so such a text is not parsed in pieces.
+        (Some(cache), None) => lang::units::parse_skeleton_cached(
+            language,
+            text,
+            units,
+            selected,
+            settings.parse_budget,
+            cache,
+        ),
+        _ => lang::parse_skeleton(
             language,
             text,
             sanitized.as_deref(),
             units,
             selected,
             settings.parse_budget,
-        )
+        ),
     };
     // Follow the variables of the units found so far to the units that assign them, when
     // something a rule reads could be assigned (a literal, a string, a hashtable); and the

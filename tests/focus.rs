@@ -1,5 +1,6 @@
 //! The focused parse (only the units that could hold a finding, see `credlint::focus`) must
-//! report exactly what parsing whole files reports, and fix files the same way. Checked on every
+//! report exactly what parsing whole files reports, and fix files the same way; so must the
+//! editor's statement-by-statement parse through a cache, cold and warm. Checked on every
 //! fixture and on the development corpus (`../shared/corpus`, when present), with the default
 //! settings, with every rule selected (the opt-in rules report declarations), and with no
 //! confidence threshold (low-confidence values must not be lost either).
@@ -75,6 +76,20 @@ fn compare(src: &SourceFile, settings: &Settings) -> Result<usize, String> {
     }
     if w.findings.is_empty() {
         return Ok(0);
+    }
+    // The editor's path: statement by statement through a cache, cold and then warm.
+    let mut cache = credlint::lang::units::SkeletonCache::default();
+    for round in ["cold", "warm"] {
+        let c = engine::lint_cached(src, &focused, &mut cache)
+            .map_err(|e| format!("cached ({round}): {e}"))?;
+        cache.sweep();
+        if show(&c) != show(&f) {
+            return Err(format!(
+                "cached ({round}) findings differ\n  cached:  {:#?}\n  focused: {:#?}",
+                show(&c),
+                show(&f)
+            ));
+        }
     }
     let header = |o: &engine::LintOutput| o.script.as_ref().map_or(0, |s| s.header_end);
     if header(&w) != header(&f) {
@@ -195,4 +210,32 @@ fn constructs_before_a_secret_do_not_hide_it() {
             }
         }
     }
+}
+
+/// An edit re-parses only the statement it touches; the result equals a fresh lint.
+#[test]
+fn a_warm_cache_after_an_edit_equals_a_fresh_lint() {
+    let before = "docker login -u a -p 'Hq7#mZpX4vRkT2wL' r.example.com\nf() {\n  curl -u bob:Zq8mW2xTr5vLp9sK https://x\n}\nTOKEN='abc'\n";
+    let after = before.replace("bob:", "alice:").replace("Hq7#", "Hq8#");
+    let settings = Settings::default();
+    let mut cache = credlint::lang::units::SkeletonCache::default();
+    for text in [before.to_owned(), after, before.to_owned()] {
+        let src = SourceFile::from_text(
+            "t.sh",
+            credlint::model::Language::Shell,
+            text,
+            source::Encoding::Utf8,
+        );
+        let fresh = engine::lint(&src, &settings).unwrap();
+        let cached = engine::lint_cached(&src, &settings, &mut cache).unwrap();
+        cache.sweep();
+        let show = |o: &engine::LintOutput| format!("{:?}", o.findings);
+        assert_eq!(show(&cached), show(&fresh));
+        assert_eq!(fresh.findings.len(), 2);
+    }
+    assert!(
+        !cache.is_empty() && cache.len() <= 3,
+        "{} entries",
+        cache.len()
+    );
 }

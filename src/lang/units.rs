@@ -17,7 +17,7 @@
 
 use std::ops::Range;
 
-use crate::model::Language;
+use crate::model::{Language, Script};
 
 /// What the lexer has open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +87,8 @@ pub struct Unit {
     pub closer: Option<usize>,
     /// The first unit inside a block this one opened: a block's scope starts there.
     pub first_child: Option<usize>,
+    /// The outermost unit around this one (itself at the top level): its statement.
+    pub top: usize,
 }
 
 /// A script cut into units.
@@ -1052,6 +1054,7 @@ pub fn split(language: Language, text: &str) -> Units {
                 parent,
                 closer: None,
                 first_child: None,
+                top: units.len(),
             });
             start = lx.pos;
             lx.unit = units.len();
@@ -1065,7 +1068,14 @@ pub fn split(language: Language, text: &str) -> Units {
             parent,
             closer: None,
             first_child: None,
+            top: units.len(),
         });
+    }
+    // Parents come before their children.
+    for i in 0..units.len() {
+        if let Some(p) = units[i].parent {
+            units[i].top = units[p].top;
+        }
     }
     for i in 0..units.len() {
         if let Some(p) = units[i].parent
@@ -1213,39 +1223,30 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
     }
 }
 
-/// Clamps every span of `script` to `len` (the closers a skeleton appends lie past the text)
-/// and makes the scopes equal to the skeleton's `root` the whole text.
-pub fn clamp_spans(script: &mut crate::model::Script, len: usize, root: Range<usize>) {
+/// Calls `f` on every span of `script`, with `true` for the spans of scopes (blocks, the
+/// script, a parameter's function).
+pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)) {
     use crate::model::{Arg, PartKind, Value};
-    fn span(s: &mut Range<usize>, len: usize) {
-        s.end = s.end.min(len);
-        s.start = s.start.min(s.end);
-    }
-    let scope = |s: &mut Range<usize>| {
-        if *s == root {
-            *s = 0..len;
-        } else {
-            span(s, len);
-        }
-    };
-    fn value(v: &mut Value, len: usize) {
-        span(&mut v.span, len);
+    fn value(v: &mut Value, f: &mut dyn FnMut(&mut Range<usize>, bool)) {
+        f(&mut v.span, false);
         for p in &mut v.parts {
-            span(&mut p.span, len);
+            f(&mut p.span, false);
             if let PartKind::Dynamic {
                 default: Some(d), ..
             } = &mut p.kind
             {
-                value(d, len);
+                value(d, f);
             }
         }
-        v.elements.iter_mut().for_each(|e| value(e, len));
+        for e in &mut v.elements {
+            value(e, f);
+        }
     }
     for c in &mut script.commands {
-        span(&mut c.name_span, len);
-        span(&mut c.span, len);
-        span(&mut c.statement_span, len);
-        scope(&mut c.scope);
+        f(&mut c.name_span, false);
+        f(&mut c.span, false);
+        f(&mut c.statement_span, false);
+        f(&mut c.scope, true);
         for a in &mut c.args {
             match a {
                 Arg::Flag {
@@ -1253,65 +1254,277 @@ pub fn clamp_spans(script: &mut crate::model::Script, len: usize, root: Range<us
                     value: v,
                     ..
                 } => {
-                    span(name_span, len);
+                    f(name_span, false);
                     if let Some(v) = v {
-                        value(v, len);
+                        value(v, f);
                     }
                 }
-                Arg::Positional(v) => value(v, len),
-                Arg::Splat { span: s, .. } => span(s, len),
+                Arg::Positional(v) => value(v, f),
+                Arg::Splat { span, .. } => f(span, false),
             }
         }
         if let Some(v) = &mut c.stdin {
-            value(v, len);
+            value(v, f);
         }
-        c.output_files.iter_mut().for_each(|v| value(v, len));
+        for v in &mut c.output_files {
+            value(v, f);
+        }
     }
     for a in &mut script.assignments {
-        span(&mut a.target_span, len);
-        span(&mut a.span, len);
-        span(&mut a.statement_span, len);
-        scope(&mut a.scope_span);
-        value(&mut a.value, len);
+        f(&mut a.target_span, false);
+        f(&mut a.span, false);
+        f(&mut a.statement_span, false);
+        f(&mut a.scope_span, true);
+        value(&mut a.value, f);
     }
     for h in &mut script.hashtables {
-        span(&mut h.span, len);
+        f(&mut h.span, false);
         for e in &mut h.entries {
-            span(&mut e.key_span, len);
-            value(&mut e.value, len);
+            f(&mut e.key_span, false);
+            value(&mut e.value, f);
         }
     }
     for h in &mut script.heredocs {
-        value(&mut h.body, len);
-        h.output_files.iter_mut().for_each(|v| value(v, len));
+        value(&mut h.body, f);
+        for v in &mut h.output_files {
+            value(v, f);
+        }
     }
     for p in &mut script.parameters {
-        span(&mut p.name_span, len);
-        span(&mut p.span, len);
-        scope(&mut p.function_span);
+        f(&mut p.name_span, false);
+        f(&mut p.span, false);
+        f(&mut p.function_span, true);
         if let Some(t) = &mut p.type_span {
-            span(t, len);
+            f(t, false);
         }
         if let Some(v) = &mut p.default {
-            value(v, len);
+            value(v, f);
         }
     }
     for i in &mut script.invocations {
-        span(&mut i.span, len);
-        span(&mut i.statement_span, len);
-        scope(&mut i.scope);
-        i.args.iter_mut().for_each(|v| value(v, len));
+        f(&mut i.span, false);
+        f(&mut i.statement_span, false);
+        f(&mut i.scope, true);
+        for v in &mut i.args {
+            value(v, f);
+        }
     }
-    script.strings.iter_mut().for_each(|v| value(v, len));
+    for v in &mut script.strings {
+        value(v, f);
+    }
     for c in &mut script.comments {
-        span(&mut c.span, len);
+        f(&mut c.span, false);
     }
+    for e in &mut script.errors {
+        f(&mut e.span, false);
+    }
+}
+
+/// Clamps every span of `script` to `len` (the closers a skeleton appends lie past the text)
+/// and makes the scopes equal to the skeleton's `root` the whole text.
+pub fn clamp_spans(script: &mut Script, len: usize, root: Range<usize>) {
     // Errors in the appended closers are the skeleton's, not the file's.
     script.errors.retain(|e| e.span.start < len);
-    for e in &mut script.errors {
-        span(&mut e.span, len);
-    }
+    map_spans(script, &mut |s, scope| {
+        if scope && *s == root {
+            *s = 0..len;
+        } else {
+            s.end = s.end.min(len);
+            s.start = s.start.min(s.end);
+        }
+    });
     script.header_end = script.header_end.min(len);
+}
+
+/// Appends `inner` to `outer`, moving the indices `inner`'s items hold past `outer`'s.
+pub fn append_script(outer: &mut Script, mut inner: Script) {
+    use crate::model::{Arg, Value};
+    let commands = outer.commands.len();
+    let hashtables = outer.hashtables.len();
+    let heredocs = outer.heredocs.len();
+    fn value(v: &mut Value, commands: usize, hashtables: usize) {
+        if let Some(c) = &mut v.command {
+            *c += commands;
+        }
+        if let Some(h) = &mut v.hashtable {
+            *h += hashtables;
+        }
+        for e in &mut v.elements {
+            value(e, commands, hashtables);
+        }
+    }
+    let fix = |v: &mut Value| value(v, commands, hashtables);
+    for c in &mut inner.commands {
+        for a in &mut c.args {
+            match a {
+                Arg::Flag { value: Some(v), .. } | Arg::Positional(v) => fix(v),
+                _ => {}
+            }
+        }
+        if let Some(v) = &mut c.stdin {
+            fix(v);
+        }
+        c.output_files.iter_mut().for_each(fix);
+        if let Some(h) = &mut c.heredoc {
+            *h += heredocs;
+        }
+    }
+    for a in &mut inner.assignments {
+        fix(&mut a.value);
+    }
+    for h in &mut inner.hashtables {
+        for e in &mut h.entries {
+            fix(&mut e.value);
+        }
+    }
+    for h in &mut inner.heredocs {
+        fix(&mut h.body);
+        h.output_files.iter_mut().for_each(fix);
+        if let Some(c) = &mut h.command {
+            *c += commands;
+        }
+    }
+    for p in &mut inner.parameters {
+        if let Some(v) = &mut p.default {
+            fix(v);
+        }
+    }
+    for i in &mut inner.invocations {
+        i.args.iter_mut().for_each(fix);
+    }
+    inner.strings.iter_mut().for_each(fix);
+    outer.commands.append(&mut inner.commands);
+    outer.assignments.append(&mut inner.assignments);
+    outer.hashtables.append(&mut inner.hashtables);
+    outer.heredocs.append(&mut inner.heredocs);
+    outer.parameters.append(&mut inner.parameters);
+    outer.invocations.append(&mut inner.invocations);
+    outer.strings.append(&mut inner.strings);
+    outer.comments.append(&mut inner.comments);
+    outer.errors.append(&mut inner.errors);
+    outer.header_end = outer.header_end.max(inner.header_end);
+    if outer.language.is_none() {
+        outer.language = inner.language;
+    }
+}
+
+/// Lowered top-level statements of earlier versions of a document, keyed by the text of the
+/// units parsed: an editor re-lints after every keystroke, and only the statement being
+/// edited has changed. Entries not used by the latest lint are dropped by [`Self::sweep`].
+#[derive(Default)]
+pub struct SkeletonCache {
+    entries: std::collections::HashMap<Vec<u8>, CachedGroup>,
+    stamp: u64,
+}
+
+struct CachedGroup {
+    script: Script,
+    /// Where the group started and how long the text was when it was lowered.
+    start: usize,
+    len: usize,
+    stamp: u64,
+}
+
+impl SkeletonCache {
+    /// Drops the entries the lints since the last sweep did not use.
+    pub fn sweep(&mut self) {
+        let stamp = self.stamp;
+        self.entries.retain(|_, e| e.stamp == stamp);
+        self.stamp += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The `selected` units (sorted) grouped by top-level statement: runs of units sharing the
+/// same outermost ancestor.
+pub fn groups<'s>(units: &Units, selected: &'s [usize]) -> Vec<&'s [usize]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=selected.len() {
+        if i == selected.len() || units.units[selected[i]].top != units.units[selected[start]].top {
+            if start < i {
+                out.push(&selected[start..i]);
+            }
+            start = i;
+        }
+    }
+    out
+}
+
+/// [`crate::lang::parse_skeleton`] one top-level statement at a time, reusing the statements
+/// `cache` holds from earlier versions of the text.
+pub fn parse_skeleton_cached(
+    language: Language,
+    text: &str,
+    units: &Units,
+    selected: &[usize],
+    budget: std::time::Duration,
+    cache: &mut SkeletonCache,
+) -> Result<Script, super::ParseError> {
+    let mut script = Script {
+        language: Some(language),
+        ..Script::default()
+    };
+    let len = text.len();
+    for group in groups(units, selected) {
+        let start = units.units[group[0]].range.start;
+        let mut key = Vec::with_capacity(64);
+        key.push(language as u8);
+        for &u in group {
+            key.extend_from_slice(text[units.units[u].range.clone()].as_bytes());
+            key.push(0);
+        }
+        let stamp = cache.stamp;
+        let part = match cache.entries.get_mut(&key) {
+            Some(hit) => {
+                hit.stamp = stamp;
+                let mut part = hit.script.clone();
+                let (old_start, old_len) = (hit.start, hit.len);
+                map_spans(&mut part, &mut |s, scope| {
+                    if scope && *s == (0..old_len) {
+                        *s = 0..len;
+                    } else {
+                        *s = s.start.saturating_sub(old_start) + start
+                            ..s.end.saturating_sub(old_start) + start;
+                    }
+                });
+                part
+            }
+            None => {
+                let part = super::parse_skeleton(language, text, None, units, group, budget)?;
+                cache.entries.insert(
+                    key,
+                    CachedGroup {
+                        script: part.clone(),
+                        start,
+                        len,
+                        stamp,
+                    },
+                );
+                part
+            }
+        };
+        append_script(&mut script, part);
+    }
+    // The lowering links a few things across statements, which statements lowered alone
+    // miss: a command named by a variable (`& $tool`, resolved through its assignment) and
+    // a here-string assigned to a variable that a writer writes. Parsed as one skeleton then.
+    let linked = script
+        .commands
+        .iter()
+        .any(|c| c.wrappers.iter().any(|w| w.starts_with('$')))
+        || script.heredocs.iter().any(|h| h.assigned_to.is_some());
+    if linked {
+        return super::parse_skeleton(language, text, None, units, selected, budget);
+    }
+    Ok(script)
 }
 
 /// Blanks a keyword that continues a statement whose head the skeleton left out: PowerShell

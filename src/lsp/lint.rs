@@ -14,6 +14,7 @@ use super::config::Project;
 use super::position::LineIndex;
 use crate::engine;
 use crate::finding::Finding;
+use crate::lang::units::SkeletonCache;
 use crate::model::Language;
 use crate::source::{Encoding, SourceFile};
 
@@ -50,6 +51,11 @@ pub struct Done {
 
 /// Lints one job, catching panics: a bug in a rule must not take the server down.
 pub fn run(job: Job) -> Done {
+    run_with(job, &mut SkeletonCache::default())
+}
+
+/// [`run`], reusing the statements `cache` holds from the document's earlier versions.
+pub fn run_with(job: Job, cache: &mut SkeletonCache) -> Done {
     let Job {
         uri,
         generation,
@@ -63,7 +69,14 @@ pub fn run(job: Job) -> Done {
     let label = path.clone().unwrap_or_else(|| PathBuf::from(uri.as_str()));
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let source = SourceFile::from_text(label, language, text, Encoding::Utf8);
-        let (output, tree) = engine::lint_incremental(&source, &project.settings, tree.as_ref())?;
+        let (output, tree) = if project.settings.parse_mode == engine::ParseMode::Focused {
+            // Only the statements that changed since the last version are parsed again.
+            let output = engine::lint_cached(&source, &project.settings, cache);
+            cache.sweep();
+            (output?, None)
+        } else {
+            engine::lint_incremental(&source, &project.settings, tree.as_ref())?
+        };
         let mut findings = output.findings;
         if path.as_deref().is_some_and(|p| project.path_allowed(p)) {
             findings.clear();
@@ -104,7 +117,11 @@ pub fn spawn_worker(results: Sender<Done>) -> Sender<Job> {
     jobs
 }
 
+/// Documents whose statement caches the worker keeps (the most recently linted ones).
+const CACHED_DOCUMENTS: usize = 16;
+
 fn worker(queue: Receiver<Job>, results: Sender<Done>) {
+    let mut caches: HashMap<String, SkeletonCache> = HashMap::new();
     while let Ok(first) = queue.recv() {
         let mut pending: Vec<Job> = vec![first];
         pending.extend(queue.try_iter());
@@ -116,7 +133,12 @@ fn worker(queue: Receiver<Job>, results: Sender<Done>) {
             if newest.get(job.uri.as_str()) != Some(&i) {
                 continue;
             }
-            if results.send(run(job)).is_err() {
+            let uri = job.uri.as_str().to_owned();
+            if caches.len() >= CACHED_DOCUMENTS && !caches.contains_key(&uri) {
+                caches.clear();
+            }
+            let done = run_with(job, caches.entry(uri).or_default());
+            if results.send(done).is_err() {
                 return;
             }
         }
