@@ -100,127 +100,35 @@ pub fn merge_embedded(script: &mut Script, text: &str, budget: Duration, depth: 
         };
         let mut inner = super::lower(language, &tree, inner_text);
         merge_embedded(&mut inner, inner_text, budget, depth + 1);
-        shift(&mut inner, start, script, &statement, &scope);
+        shift(&mut inner, start, &statement, &scope);
         append(script, inner);
     }
 }
 
-/// Moves `inner`'s spans by `offset` bytes and its indices past `outer`'s items; its
-/// statements become the outer command's statement (a guard goes before `bash -c …`).
-fn shift(inner: &mut Script, offset: usize, outer: &Script, statement: &Span, scope: &Span) {
-    let commands = outer.commands.len();
-    let hashtables = outer.hashtables.len();
-    let heredocs = outer.heredocs.len();
-    let span = |s: &mut Span| *s = s.start + offset..s.end + offset;
-    let value = |v: &mut Value| shift_value(v, offset, commands, hashtables);
+/// Moves `inner`'s spans by `offset` bytes; its statements become the outer command's
+/// statement (a guard goes before `bash -c …`).
+fn shift(inner: &mut Script, offset: usize, statement: &Span, scope: &Span) {
+    super::units::map_spans(inner, &mut |s, _| *s = s.start + offset..s.end + offset);
     for c in &mut inner.commands {
-        span(&mut c.name_span);
-        span(&mut c.span);
         c.statement_span = statement.clone();
         c.scope = scope.clone();
-        for a in &mut c.args {
-            match a {
-                Arg::Flag {
-                    name_span,
-                    value: v,
-                    ..
-                } => {
-                    span(name_span);
-                    if let Some(v) = v {
-                        value(v);
-                    }
-                }
-                Arg::Positional(v) => value(v),
-                Arg::Splat { span: s, .. } => span(s),
-            }
-        }
-        if let Some(v) = &mut c.stdin {
-            value(v);
-        }
-        if let Some(h) = &mut c.heredoc {
-            *h += heredocs;
-        }
-        c.output_files.iter_mut().for_each(value);
     }
     for a in &mut inner.assignments {
-        span(&mut a.target_span);
-        span(&mut a.span);
-        value(&mut a.value);
         a.statement_span = statement.clone();
         a.scope_span = scope.clone();
     }
-    for h in &mut inner.hashtables {
-        span(&mut h.span);
-        for e in &mut h.entries {
-            span(&mut e.key_span);
-            value(&mut e.value);
-        }
-    }
-    for h in &mut inner.heredocs {
-        value(&mut h.body);
-        if let Some(c) = &mut h.command {
-            *c += commands;
-        }
-        h.output_files.iter_mut().for_each(value);
-    }
-    for p in &mut inner.parameters {
-        span(&mut p.name_span);
-        span(&mut p.span);
-        span(&mut p.function_span);
-        if let Some(t) = &mut p.type_span {
-            span(t);
-        }
-        if let Some(v) = &mut p.default {
-            value(v);
-        }
-    }
     for i in &mut inner.invocations {
-        span(&mut i.span);
         i.statement_span = statement.clone();
         i.scope = scope.clone();
-        i.args.iter_mut().for_each(value);
-    }
-    inner.strings.iter_mut().for_each(value);
-    for c in &mut inner.comments {
-        span(&mut c.span);
-    }
-    for e in &mut inner.errors {
-        span(&mut e.span);
     }
 }
 
-fn shift_value(v: &mut Value, offset: usize, commands: usize, hashtables: usize) {
-    v.span = v.span.start + offset..v.span.end + offset;
-    for p in &mut v.parts {
-        p.span = p.span.start + offset..p.span.end + offset;
-        if let crate::model::PartKind::Dynamic {
-            default: Some(d), ..
-        } = &mut p.kind
-        {
-            shift_value(d, offset, commands, hashtables);
-        }
-    }
-    if let Some(c) = &mut v.command {
-        *c += commands;
-    }
-    if let Some(h) = &mut v.hashtable {
-        *h += hashtables;
-    }
-    for e in &mut v.elements {
-        shift_value(e, offset, commands, hashtables);
-    }
-}
-
-fn append(outer: &mut Script, inner: Script) {
-    outer.commands.extend(inner.commands);
-    outer.assignments.extend(inner.assignments);
-    outer.hashtables.extend(inner.hashtables);
-    outer.heredocs.extend(inner.heredocs);
-    outer.parameters.extend(inner.parameters);
-    outer.invocations.extend(inner.invocations);
-    outer.strings.extend(inner.strings);
-    outer.comments.extend(inner.comments);
-    // Syntax errors inside a string are not the outer script's errors.
+/// Appends `inner` (its indices moved past `outer`'s items). Syntax errors inside a string
+/// are not the outer script's errors, and its header is not the script's.
+fn append(outer: &mut Script, mut inner: Script) {
+    inner.errors.clear();
+    inner.header_end = 0;
+    super::units::append_script(outer, inner);
 }
 
 #[cfg(test)]
