@@ -106,7 +106,13 @@ impl Triggers {
                 // A keyword counts when a value could follow it (see `value_follows`).
                 if gated
                     && pattern < self.first_gated
-                    && !value_follows(bytes, m.start(), m.end(), literal_names)
+                    && !value_follows(
+                        bytes,
+                        m.start(),
+                        m.end(),
+                        units.in_string(m.start()),
+                        literal_names,
+                    )
                 {
                     continue;
                 }
@@ -129,7 +135,14 @@ impl Triggers {
             if name_boundary(bytes, m.start().wrapping_sub(1))
                 && name_boundary(bytes, m.end())
                 && !units.in_comment(m.start())
-                && (!gated || value_follows(bytes, m.start(), m.end(), literal_names))
+                && (!gated
+                    || value_follows(
+                        bytes,
+                        m.start(),
+                        m.end(),
+                        units.in_string(m.start()),
+                        literal_names,
+                    ))
             {
                 out.push(m.start());
             }
@@ -484,7 +497,13 @@ fn ends_word(c: u8) -> bool {
 /// script assigns a literal somewhere (`-Password $pw` with `$pw = 'x'`). A keyword that only
 /// names a variable or parameter (`-SqlCredential $SqlCredential`, `[PSCredential]$Cred,`,
 /// `$keys.Count`) holds nothing.
-fn value_follows(bytes: &[u8], start: usize, end: usize, literal_names: &HashSet<String>) -> bool {
+fn value_follows(
+    bytes: &[u8],
+    start: usize,
+    end: usize,
+    in_string: bool,
+    literal_names: &HashSet<String>,
+) -> bool {
     let word_end = start
         + bytes[start..]
             .iter()
@@ -502,22 +521,51 @@ fn value_follows(bytes: &[u8], start: usize, end: usize, literal_names: &HashSet
         return true;
     }
     // A value glued inside the word, after the keyword (`=`, `:`, XML `>`).
-    if let Some(sep) = bytes[end.min(word_end)..word_end]
+    let separator = bytes[end.min(word_end)..word_end]
         .iter()
-        .position(|&c| c == b'=' || c == b':' || c == b'>')
-    {
+        .position(|&c| c == b'=' || c == b':' || c == b'>');
+    if let Some(sep) = separator {
         let value = &bytes[end + sep + 1..word_end];
         let value = value.strip_prefix(b"=").unwrap_or(value);
         if !value.is_empty() {
             return value_is_live(value, literal_names);
         }
     }
+    // In a string, a word after a blank is prose (`"the keys were matched"`) unless the
+    // keyword is a flag (`"mysql --password x"`) or a netrc or header field (`password x`,
+    // `Bearer x`).
+    let keyword_word = bytes[word_start..word_end].trim_ascii();
+    let keyword_word = keyword_word
+        .strip_prefix(b"\"")
+        .or_else(|| keyword_word.strip_prefix(b"'"))
+        .unwrap_or(keyword_word);
+    let spaced_value_counts = !in_string
+        || keyword_word
+            .first()
+            .is_some_and(|&c| c == b'-' || c == b'/')
+        || [
+            &b"password"[..],
+            b"passwd",
+            b"pass",
+            b"pwd",
+            b"bearer",
+            b"token",
+            b"secret",
+        ]
+        .iter()
+        .any(|w| keyword_word.eq_ignore_ascii_case(w));
     let mut i = word_end;
+    // `"auth": "…"`, `PASSWORD: x`: the separator ends the keyword's word.
+    let mut glued = separator.is_some();
     loop {
         while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'=' | b':' | b'(' | b',') {
+            glued |= bytes[i] != b' ' && bytes[i] != b'\t';
             i += 1;
         }
         if i >= bytes.len() || ends_word(bytes[i]) {
+            return false;
+        }
+        if !glued && !spaced_value_counts {
             return false;
         }
         let word_len = bytes[i..]
@@ -624,7 +672,7 @@ mod tests {
     fn live(text: &str, keyword: &str, literal: &[&str]) -> bool {
         let start = text.find(keyword).unwrap();
         let names = literal.iter().map(|s| s.to_string()).collect();
-        value_follows(text.as_bytes(), start, start + keyword.len(), &names)
+        value_follows(text.as_bytes(), start, start + keyword.len(), false, &names)
     }
 
     #[test]
@@ -663,6 +711,27 @@ mod tests {
         assert!(!live("Write-Host $keys.Count", "key", &[]));
         assert!(!live("New-Thing -Password $(Get-Secret)", "Password", &[]));
         assert!(!live("New-Thing -Password $pw", "Password", &[]));
+    }
+
+    #[test]
+    fn in_a_string_a_spaced_word_counts_only_after_a_flag_or_a_field() {
+        let live = |text: &str, keyword: &str| {
+            let start = text.find(keyword).unwrap();
+            value_follows(
+                text.as_bytes(),
+                start,
+                start + keyword.len(),
+                true,
+                &HashSet::new(),
+            )
+        };
+        assert!(!live("\"the keys were matched\"", "key"));
+        assert!(!live("\"using the provided credentials\"", "cred"));
+        assert!(live("machine h login u password hunter2", "password"));
+        assert!(live("\"mysql --password hunter2\"", "password"));
+        assert!(live("\"Authorization: Bearer abc\"", "Bearer"));
+        assert!(live("{ \"auth\": \"abc\" }", "auth"));
+        assert!(live("POSTGRES_PASSWORD: test", "PASSWORD"));
     }
 
     #[test]
