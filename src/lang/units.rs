@@ -82,9 +82,9 @@ pub struct Unit {
     pub range: Range<usize>,
     /// The unit that opened the innermost block around this one.
     pub parent: Option<usize>,
-    /// The last unit closing a block this one opened: a skeleton that holds this unit and
-    /// anything after the block must close it where the script does.
-    pub closer: Option<usize>,
+    /// The units closing the blocks this one opened: a skeleton that holds this unit and
+    /// anything after a block must close it where the script does.
+    pub closers: Vec<usize>,
     /// The first unit inside a block this one opened: a block's scope starts there.
     pub first_child: Option<usize>,
     /// The outermost unit around this one (itself at the top level): its statement.
@@ -1052,7 +1052,7 @@ pub fn split(language: Language, text: &str) -> Units {
             units.push(Unit {
                 range: start..lx.pos,
                 parent,
-                closer: None,
+                closers: Vec::new(),
                 first_child: None,
                 top: units.len(),
             });
@@ -1066,7 +1066,7 @@ pub fn split(language: Language, text: &str) -> Units {
         units.push(Unit {
             range: start..b.len(),
             parent,
-            closer: None,
+            closers: Vec::new(),
             first_child: None,
             top: units.len(),
         });
@@ -1088,7 +1088,7 @@ pub fn split(language: Language, text: &str) -> Units {
         if let Some(u) = units.get_mut(owner)
             && owner != closer
         {
-            u.closer = Some(u.closer.map_or(closer, |c| c.max(closer)));
+            u.closers.push(closer);
         }
     }
     Units {
@@ -1112,7 +1112,7 @@ pub fn close_under_parents(units: &Units, selected: &mut Vec<usize>) {
         all.push(u);
         let unit = &units.units[u];
         todo.extend(unit.parent);
-        todo.extend(unit.closer);
+        todo.extend(&unit.closers);
     }
     all.sort_unstable();
     *selected = all;
@@ -1477,8 +1477,12 @@ pub fn parse_skeleton_cached(
         let start = units.units[group[0]].range.start;
         let mut key = Vec::with_capacity(64);
         key.push(language as u8);
+        // The units' texts and where they sit in the statement: a block's span covers the
+        // units between them that were not parsed.
         for &u in group {
-            key.extend_from_slice(text[units.units[u].range.clone()].as_bytes());
+            let range = units.units[u].range.clone();
+            key.extend_from_slice(&(range.start - start).to_le_bytes());
+            key.extend_from_slice(text[range].as_bytes());
             key.push(0);
         }
         let stamp = cache.stamp;
