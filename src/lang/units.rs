@@ -42,6 +42,8 @@ enum Frame {
     Bracket,
     /// bash `${ … }`.
     Param,
+    /// bash `[[ … ]]`: `((` groups there, it does not start arithmetic.
+    Cond,
     /// `" … "` (with `$( … )` nested inside).
     DQuote,
     /// bash `` ` … ` ``.
@@ -68,6 +70,7 @@ impl Frame {
             (_, Frame::Brace | Frame::Hash | Frame::Param) => "}\n",
             (_, Frame::Paren) => ")\n",
             (_, Frame::Arith) => "))\n",
+            (_, Frame::Cond) => "]]\n",
             (_, Frame::Bracket) => "]\n",
             (_, Frame::DQuote) => "\"\n",
             (_, Frame::Backtick) => "`\n",
@@ -301,6 +304,10 @@ impl<'a> Lexer<'a> {
                 self.push(Frame::Backtick);
                 self.cmd_pos = true;
             }
+            b'$' if !self.ps && self.peek(1) == b'(' && self.peek(2) == b'(' => {
+                self.pos += 3;
+                self.push(Frame::Arith);
+            }
             b'$' if self.peek(1) == b'(' => {
                 self.pos += 2;
                 self.push(Frame::Paren);
@@ -321,6 +328,10 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         if self.top() == Some(Frame::Arith) {
             return self.arith_step();
+        }
+        if self.top() == Some(Frame::Param) {
+            self.param_step();
+            return Event::None;
         }
         match c {
             b' ' | b'\t' | b'\r' => self.pos += 1,
@@ -392,7 +403,7 @@ impl<'a> Lexer<'a> {
                 // The optional `(` before a case pattern.
                 self.pos += 1;
             }
-            b'(' if self.cmd_pos && self.peek(1) == b'(' => {
+            b'(' if self.cmd_pos && self.peek(1) == b'(' && self.top() != Some(Frame::Cond) => {
                 self.pos += 2;
                 self.push(Frame::Arith);
                 self.code(b'(');
@@ -473,6 +484,43 @@ impl<'a> Lexer<'a> {
             _ => self.bash_word(),
         }
         Event::None
+    }
+
+    /// Inside `${ … }`: quotes, substitutions and escapes nest; everything else (`%% (*`,
+    /// zsh's `(ps:\0:)`) is text up to the closing `}`.
+    fn param_step(&mut self) {
+        match self.peek(0) {
+            b'}' => {
+                self.pos += 1;
+                self.pop();
+                self.code(b'}');
+            }
+            b'\'' => self.quoted(b'\'', false),
+            b'"' => {
+                self.pos += 1;
+                self.push(Frame::DQuote);
+            }
+            b'`' => {
+                self.pos += 1;
+                self.push(Frame::Backtick);
+                self.cmd_pos = true;
+            }
+            b'\\' => self.pos = (self.pos + 2).min(self.b.len()),
+            b'$' if self.peek(1) == b'(' && self.peek(2) == b'(' => {
+                self.pos += 3;
+                self.push(Frame::Arith);
+            }
+            b'$' if self.peek(1) == b'(' => {
+                self.pos += 2;
+                self.push(Frame::Paren);
+                self.cmd_pos = true;
+            }
+            b'$' if self.peek(1) == b'{' => {
+                self.pos += 2;
+                self.push(Frame::Param);
+            }
+            _ => self.pos += 1,
+        }
     }
 
     /// Inside `(( … ))`: parentheses nest, strings and substitutions are followed, nothing else.
@@ -578,6 +626,11 @@ impl<'a> Lexer<'a> {
             }
             return;
         }
+        if word == b"]]" && self.top() == Some(Frame::Cond) {
+            self.pop();
+            self.cmd_pos = false;
+            return;
+        }
         if in_pattern {
             if word == b"esac" && whole {
                 self.pop();
@@ -590,6 +643,10 @@ impl<'a> Lexer<'a> {
             return;
         }
         match word {
+            b"[[" => {
+                self.push(Frame::Cond);
+                self.cmd_pos = false;
+            }
             b"if" => {
                 self.push(Frame::If);
                 self.cmd_pos = true;
@@ -1630,6 +1687,12 @@ mod tests {
                 "z\n"
             ]
         );
+    }
+
+    #[test]
+    fn parameter_expansions_arithmetic_and_conditions_are_followed() {
+        let text = "a=\"${v%% (*}\"\nb=\"$(((${x} + ${y//.}) * 2))\"\nif [[ -e a && (( -e b ) || ( -e c )) ]]; then\n  :\nfi\nc=\"${#arr[@]}\"\n";
+        assert_eq!(texts(Language::Shell, text).len(), 6);
     }
 
     #[test]
