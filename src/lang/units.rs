@@ -346,11 +346,11 @@ impl<'a> Lexer<'a> {
             b'#' if self.word_start() && self.top() != Some(Frame::Param) => self.skip_line(),
             b'\\' => {
                 self.pos = (self.pos + 2).min(self.b.len());
-                self.cmd_pos = false;
                 if self.b[start + 1..self.pos].contains(&b'\n') {
-                    // A line continuation is not code.
+                    // A line continuation is neither code nor a word: `…; \⏎ }` closes.
                     return Event::None;
                 }
+                self.cmd_pos = false;
                 self.code(b'\\');
             }
             b'\'' => {
@@ -471,6 +471,10 @@ impl<'a> Lexer<'a> {
             }
             b'{' if self.standalone(1) => {
                 self.pos += 1;
+                // `for ((…)) { … }`: the loop's body is the group, there is no `done`.
+                if self.top() == Some(Frame::Loop) && self.last_code == b')' {
+                    self.pop();
+                }
                 self.push(Frame::Brace);
                 self.cmd_pos = true;
                 self.code(b'{');
@@ -1693,6 +1697,15 @@ mod tests {
     fn parameter_expansions_arithmetic_and_conditions_are_followed() {
         let text = "a=\"${v%% (*}\"\nb=\"$(((${x} + ${y//.}) * 2))\"\nif [[ -e a && (( -e b ) || ( -e c )) ]]; then\n  :\nfi\nc=\"${#arr[@]}\"\n";
         assert_eq!(texts(Language::Shell, text).len(), 6);
+    }
+
+    #[test]
+    fn c_style_for_with_a_group_and_continued_groups_close() {
+        let text =
+            "for ((i = 0; i < 3; i++)) {\n  echo $i\n}\nif a || {\n  b; \\\n}; then\n  c\nfi\n";
+        let units = split(Language::Shell, text);
+        assert!(units.complete);
+        assert_eq!(units.units.len(), 7);
     }
 
     #[test]
