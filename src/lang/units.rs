@@ -28,6 +28,8 @@ enum Frame {
     If,
     /// bash `for|while|until|select … done`.
     Loop,
+    /// bash `for ((…))` before its body: `do … done` or `{ … }`.
+    CFor,
     /// bash `case … esac`, while reading patterns.
     Case,
     /// bash: the commands of one `case` arm, `pattern)` … `;;`.
@@ -55,7 +57,7 @@ impl Frame {
     fn is_block(self) -> bool {
         matches!(
             self,
-            Frame::Brace | Frame::If | Frame::Loop | Frame::Case | Frame::Arm
+            Frame::Brace | Frame::If | Frame::Loop | Frame::CFor | Frame::Case | Frame::Arm
         )
     }
 
@@ -65,6 +67,7 @@ impl Frame {
             (Language::Shell, Frame::Brace) => ":\n}\n",
             (Language::Shell, Frame::If) => ":\nfi\n",
             (Language::Shell, Frame::Loop) => ":\ndone\n",
+            (Language::Shell, Frame::CFor) => "do\n:\ndone\n",
             (Language::Shell, Frame::Case) => "esac\n",
             (Language::Shell, Frame::Arm) => ":\n;;\n",
             (_, Frame::Brace | Frame::Hash | Frame::Param) => "}\n",
@@ -472,7 +475,7 @@ impl<'a> Lexer<'a> {
             b'{' if self.standalone(1) => {
                 self.pos += 1;
                 // `for ((…)) { … }`: the loop's body is the group, there is no `done`.
-                if self.top() == Some(Frame::Loop) && self.last_code == b')' {
+                if self.top() == Some(Frame::CFor) {
                     self.pop();
                 }
                 self.push(Frame::Brace);
@@ -660,7 +663,13 @@ impl<'a> Lexer<'a> {
                 self.cmd_pos = true;
             }
             b"for" | b"select" => {
-                self.push(Frame::Loop);
+                let rest = &self.b[self.pos..];
+                let blanks = rest
+                    .iter()
+                    .take_while(|c| matches!(c, b' ' | b'\t'))
+                    .count();
+                let c_style = word == b"for" && rest[blanks..].starts_with(b"((");
+                self.push(if c_style { Frame::CFor } else { Frame::Loop });
                 self.cmd_pos = false;
             }
             b"case" => {
@@ -679,7 +688,14 @@ impl<'a> Lexer<'a> {
                 }
                 self.cmd_pos = true;
             }
-            b"then" | b"do" | b"!" | b"time" => self.cmd_pos = true,
+            b"do" => {
+                if self.top() == Some(Frame::CFor) {
+                    self.pop();
+                    self.push(Frame::Loop);
+                }
+                self.cmd_pos = true;
+            }
+            b"then" | b"!" | b"time" => self.cmd_pos = true,
             b"fi" => {
                 self.close(Frame::If, start, 2);
                 self.cmd_pos = false;
