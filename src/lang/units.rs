@@ -1045,7 +1045,8 @@ impl<'a> Lexer<'a> {
             return true;
         }
         if self.ps {
-            (line.starts_with(b"(") && self.line_ends_with_keyword())
+            self.line_is_attributes()
+                || (line.starts_with(b"(") && self.line_ends_with_keyword())
                 || line.starts_with(b"{")
                 || (line.first() == Some(&b'.') && line.get(1).is_some_and(u8::is_ascii_alphabetic))
                 || word(b"else")
@@ -1057,6 +1058,18 @@ impl<'a> Lexer<'a> {
                 || word(b"then")
                 || word(b"do")
         }
+    }
+
+    /// PowerShell: whether the line before `pos` holds only attributes (`[CmdletBinding()]`,
+    /// `[Diagnostics.CodeAnalysis.SuppressMessage(…)]`): they belong to what follows.
+    fn line_is_attributes(&self) -> bool {
+        let before = &self.b[..self.pos];
+        let line = before[..before.len().saturating_sub(1)]
+            .rsplit(|&c| c == b'\n')
+            .next()
+            .unwrap_or_default()
+            .trim_ascii();
+        line.starts_with(b"[") && line.ends_with(b"]")
     }
 
     /// PowerShell: whether the line before `pos` ends with a keyword whose `(…)` may start on
@@ -1722,6 +1735,18 @@ mod tests {
         let units = split(Language::Shell, text);
         assert!(units.complete);
         assert_eq!(units.units.len(), 7);
+    }
+
+    #[test]
+    fn powershell_attributes_join_what_they_decorate() {
+        let text = "[CmdletBinding()]\n[Diagnostics.CodeAnalysis.SuppressMessage('x', '')]\nparam()\n[int]$x = 1\n";
+        assert_eq!(
+            texts(Language::PowerShell, text),
+            [
+                "[CmdletBinding()]\n[Diagnostics.CodeAnalysis.SuppressMessage('x', '')]\nparam()\n",
+                "[int]$x = 1\n"
+            ]
+        );
     }
 
     #[test]
