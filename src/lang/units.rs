@@ -496,37 +496,12 @@ impl<'a> Lexer<'a> {
     /// Inside `${ … }`: quotes, substitutions and escapes nest; everything else (`%% (*`,
     /// zsh's `(ps:\0:)`) is text up to the closing `}`.
     fn param_step(&mut self) {
-        match self.peek(0) {
-            b'}' => {
-                self.pos += 1;
-                self.pop();
-                self.code(b'}');
-            }
-            b'\'' => self.quoted(b'\'', false),
-            b'"' => {
-                self.pos += 1;
-                self.push(Frame::DQuote);
-            }
-            b'`' => {
-                self.pos += 1;
-                self.push(Frame::Backtick);
-                self.cmd_pos = true;
-            }
-            b'\\' => self.pos = (self.pos + 2).min(self.b.len()),
-            b'$' if self.peek(1) == b'(' && self.peek(2) == b'(' => {
-                self.pos += 3;
-                self.push(Frame::Arith);
-            }
-            b'$' if self.peek(1) == b'(' => {
-                self.pos += 2;
-                self.push(Frame::Paren);
-                self.cmd_pos = true;
-            }
-            b'$' if self.peek(1) == b'{' => {
-                self.pos += 2;
-                self.push(Frame::Param);
-            }
-            _ => self.pos += 1,
+        if self.peek(0) == b'}' {
+            self.pos += 1;
+            self.pop();
+            self.code(b'}');
+        } else {
+            self.text_step();
         }
     }
 
@@ -543,6 +518,15 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
                 self.push(Frame::Paren);
             }
+            _ => self.text_step(),
+        }
+        Event::None
+    }
+
+    /// One byte of text in which quotes, escapes and substitutions still nest (`${ … }`,
+    /// `(( … ))`).
+    fn text_step(&mut self) {
+        match self.peek(0) {
             b'\'' => self.quoted(b'\'', false),
             b'"' => {
                 self.pos += 1;
@@ -569,7 +553,6 @@ impl<'a> Lexer<'a> {
             }
             _ => self.pos += 1,
         }
-        Event::None
     }
 
     /// True when the `len` bytes at `pos` stand alone as a word.
