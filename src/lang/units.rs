@@ -1296,6 +1296,39 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
     }
 }
 
+/// Calls `f` on every value of `script` that is not inside another value (arguments, stdin,
+/// output files, assigned values, hashtable values, heredoc bodies, defaults, invocation
+/// arguments, strings).
+fn for_each_value(script: &mut Script, f: &mut dyn FnMut(&mut crate::model::Value)) {
+    use crate::model::Arg;
+    for c in &mut script.commands {
+        for a in &mut c.args {
+            if let Arg::Flag { value: Some(v), .. } | Arg::Positional(v) = a {
+                f(v);
+            }
+        }
+        c.stdin.iter_mut().for_each(&mut *f);
+        c.output_files.iter_mut().for_each(&mut *f);
+    }
+    for a in &mut script.assignments {
+        f(&mut a.value);
+    }
+    for h in &mut script.hashtables {
+        h.entries.iter_mut().for_each(|e| f(&mut e.value));
+    }
+    for h in &mut script.heredocs {
+        f(&mut h.body);
+        h.output_files.iter_mut().for_each(&mut *f);
+    }
+    for p in &mut script.parameters {
+        p.default.iter_mut().for_each(&mut *f);
+    }
+    for i in &mut script.invocations {
+        i.args.iter_mut().for_each(&mut *f);
+    }
+    script.strings.iter_mut().for_each(f);
+}
+
 /// Calls `f` on every span of `script`, with `true` for the spans of scopes (blocks, the
 /// script, a parameter's function).
 pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)) {
@@ -1315,6 +1348,7 @@ pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)
             value(e, f);
         }
     }
+    for_each_value(script, &mut |v| value(v, f));
     for c in &mut script.commands {
         f(&mut c.name_span, false);
         f(&mut c.span, false);
@@ -1322,25 +1356,10 @@ pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)
         f(&mut c.scope, true);
         for a in &mut c.args {
             match a {
-                Arg::Flag {
-                    name_span,
-                    value: v,
-                    ..
-                } => {
-                    f(name_span, false);
-                    if let Some(v) = v {
-                        value(v, f);
-                    }
-                }
-                Arg::Positional(v) => value(v, f),
+                Arg::Flag { name_span, .. } => f(name_span, false),
                 Arg::Splat { span, .. } => f(span, false),
+                Arg::Positional(_) => {}
             }
-        }
-        if let Some(v) = &mut c.stdin {
-            value(v, f);
-        }
-        for v in &mut c.output_files {
-            value(v, f);
         }
     }
     for a in &mut script.assignments {
@@ -1348,19 +1367,11 @@ pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)
         f(&mut a.span, false);
         f(&mut a.statement_span, false);
         f(&mut a.scope_span, true);
-        value(&mut a.value, f);
     }
     for h in &mut script.hashtables {
         f(&mut h.span, false);
         for e in &mut h.entries {
             f(&mut e.key_span, false);
-            value(&mut e.value, f);
-        }
-    }
-    for h in &mut script.heredocs {
-        value(&mut h.body, f);
-        for v in &mut h.output_files {
-            value(v, f);
         }
     }
     for p in &mut script.parameters {
@@ -1370,20 +1381,11 @@ pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)
         if let Some(t) = &mut p.type_span {
             f(t, false);
         }
-        if let Some(v) = &mut p.default {
-            value(v, f);
-        }
     }
     for i in &mut script.invocations {
         f(&mut i.span, false);
         f(&mut i.statement_span, false);
         f(&mut i.scope, true);
-        for v in &mut i.args {
-            value(v, f);
-        }
-    }
-    for v in &mut script.strings {
-        value(v, f);
     }
     for c in &mut script.comments {
         f(&mut c.span, false);
@@ -1411,7 +1413,7 @@ pub fn clamp_spans(script: &mut Script, len: usize, root: Range<usize>) {
 
 /// Appends `inner` to `outer`, moving the indices `inner`'s items hold past `outer`'s.
 pub fn append_script(outer: &mut Script, mut inner: Script) {
-    use crate::model::{Arg, Value};
+    use crate::model::Value;
     let commands = outer.commands.len();
     let hashtables = outer.hashtables.len();
     let heredocs = outer.heredocs.len();
@@ -1426,46 +1428,17 @@ pub fn append_script(outer: &mut Script, mut inner: Script) {
             value(e, commands, hashtables);
         }
     }
-    let fix = |v: &mut Value| value(v, commands, hashtables);
+    for_each_value(&mut inner, &mut |v| value(v, commands, hashtables));
     for c in &mut inner.commands {
-        for a in &mut c.args {
-            match a {
-                Arg::Flag { value: Some(v), .. } | Arg::Positional(v) => fix(v),
-                _ => {}
-            }
-        }
-        if let Some(v) = &mut c.stdin {
-            fix(v);
-        }
-        c.output_files.iter_mut().for_each(fix);
         if let Some(h) = &mut c.heredoc {
             *h += heredocs;
         }
     }
-    for a in &mut inner.assignments {
-        fix(&mut a.value);
-    }
-    for h in &mut inner.hashtables {
-        for e in &mut h.entries {
-            fix(&mut e.value);
-        }
-    }
     for h in &mut inner.heredocs {
-        fix(&mut h.body);
-        h.output_files.iter_mut().for_each(fix);
         if let Some(c) = &mut h.command {
             *c += commands;
         }
     }
-    for p in &mut inner.parameters {
-        if let Some(v) = &mut p.default {
-            fix(v);
-        }
-    }
-    for i in &mut inner.invocations {
-        i.args.iter_mut().for_each(fix);
-    }
-    inner.strings.iter_mut().for_each(fix);
     outer.commands.append(&mut inner.commands);
     outer.assignments.append(&mut inner.assignments);
     outer.hashtables.append(&mut inner.hashtables);
