@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::finding::{FileResult, Finding};
 use crate::source::SourceFile;
 
-use super::{Redactor, ReportContext, Summary, fingerprint, position, slash_path};
+use super::{Redactor, ReportContext, Summary, position, slash_path};
 
 /// Version of the JSON document; bumped only on incompatible changes (a field removed, renamed
 /// or retyped). Adding fields is compatible.
@@ -101,9 +101,10 @@ pub(super) fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let redactor = Redactor::new(results);
+    let fingerprints = super::fingerprints(results);
     let mut findings = Vec::new();
     let mut errors = Vec::new();
-    for result in results {
+    for (result, fingerprints) in results.iter().zip(&fingerprints) {
         let path = slash_path(&result.path);
         for note in &result.notes {
             errors.push(JsonError {
@@ -112,8 +113,14 @@ pub(super) fn render(
                 message: redactor.text(&note.message),
             });
         }
-        for finding in &result.findings {
-            findings.push(json_finding(finding, result, &path, &redactor));
+        for (finding, fingerprint) in result.findings.iter().zip(fingerprints) {
+            findings.push(json_finding(
+                finding,
+                result,
+                &path,
+                &redactor,
+                fingerprint.clone(),
+            ));
         }
     }
     let document = Document {
@@ -150,6 +157,7 @@ fn json_finding(
     result: &FileResult,
     path: &str,
     redactor: &Redactor<'_>,
+    fingerprint: String,
 ) -> JsonFinding {
     let source = result.source.as_ref();
     let start = pos(source, finding.span.start);
@@ -195,7 +203,7 @@ fn json_finding(
         token_kind: redactor.opt(finding.token_kind.as_deref()),
         help: redactor.opt(finding.help.as_deref()),
         note: redactor.opt(finding.note.as_deref()),
-        fingerprint: fingerprint(finding, &result.path),
+        fingerprint,
         fix,
     }
 }

@@ -134,6 +134,44 @@ pub fn fingerprint(finding: &Finding, path: &Path) -> String {
     hex(&digest)
 }
 
+/// [`fingerprint`] of every finding of `results` (`[file][finding]`), computed on all cores:
+/// each costs [`FINGERPRINT_ROUNDS`] hashes, which adds up when a file holds thousands.
+pub fn fingerprints(results: &[FileResult]) -> Vec<Vec<String>> {
+    let jobs: Vec<(&Finding, &Path)> = results
+        .iter()
+        .flat_map(|r| r.findings.iter().map(move |f| (f, r.path.as_path())))
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = jobs.len().div_ceil(threads).max(64);
+    let mut flat: Vec<String> = Vec::with_capacity(jobs.len());
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                let handle = scope.spawn(move || {
+                    part.iter()
+                        .map(|(f, p)| fingerprint(f, p))
+                        .collect::<Vec<_>>()
+                });
+                (part, handle)
+            })
+            .collect();
+        for (part, handle) in parts {
+            // Hashing does not panic; if a thread died anyway, its part is done here.
+            flat.extend(
+                handle
+                    .join()
+                    .unwrap_or_else(|_| part.iter().map(|(f, p)| fingerprint(f, p)).collect()),
+            );
+        }
+    });
+    let mut flat = flat.into_iter();
+    results
+        .iter()
+        .map(|r| flat.by_ref().take(r.findings.len()).collect())
+        .collect()
+}
+
 /// Counts for the summary line and the JSON `summary` object.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
@@ -602,6 +640,27 @@ mod tests {
             clean.sentence(),
             "No hardcoded credentials found in 1 file."
         );
+    }
+
+    #[test]
+    fn fingerprints_of_a_run_match_one_by_one_in_order() {
+        let mut results = results();
+        // Enough findings to be split across threads.
+        let many: Vec<Finding> = (0..300)
+            .map(|i| {
+                let mut f = results[1].findings[0].clone();
+                f.secret = crate::finding::Secret::new(format!("Zq8mW2xTr5vLp9sK{i}"));
+                f
+            })
+            .collect();
+        results[1].findings = many;
+        let all = fingerprints(&results);
+        assert_eq!(all.len(), results.len());
+        for (r, fps) in results.iter().zip(&all) {
+            let one_by_one: Vec<String> =
+                r.findings.iter().map(|f| fingerprint(f, &r.path)).collect();
+            assert_eq!(fps, &one_by_one);
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::finding::{FileResult, Finding, RuleMeta, Severity};
 use crate::source::SourceFile;
 
-use super::{Redactor, ReportContext, fingerprint, position_utf16, sha256_hex, slash_path};
+use super::{Redactor, ReportContext, position_utf16, sha256_hex, slash_path};
 
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/credlint/credlint";
@@ -28,10 +28,11 @@ pub(super) fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let redactor = Redactor::new(results);
+    let fingerprints = super::fingerprints(results);
     let mut sarif_results = Vec::new();
     let mut notifications = Vec::new();
     let mut success = true;
-    for result in results {
+    for (result, fingerprints) in results.iter().zip(&fingerprints) {
         let location = artifact_location(&result.path, &ctx.root);
         for note in &result.notes {
             success &= note.severity != Severity::Error;
@@ -42,7 +43,7 @@ pub(super) fn render(
             }));
         }
         let mut line_hashes: HashMap<String, usize> = HashMap::new();
-        for finding in &result.findings {
+        for (finding, fingerprint) in result.findings.iter().zip(fingerprints) {
             sarif_results.push(sarif_result(
                 finding,
                 result,
@@ -50,6 +51,7 @@ pub(super) fn render(
                 rules,
                 &redactor,
                 &mut line_hashes,
+                fingerprint,
             ));
         }
     }
@@ -128,6 +130,7 @@ fn sarif_result(
     rules: &[&'static RuleMeta],
     redactor: &Redactor<'_>,
     line_hashes: &mut HashMap<String, usize>,
+    fingerprint: &str,
 ) -> Value {
     let source = result.source.as_ref();
     let physical = |span: &std::ops::Range<usize>| {
@@ -143,7 +146,7 @@ fn sarif_result(
         "locations": [{"physicalLocation": physical(&finding.span)}],
         "partialFingerprints": {
             "primaryLocationLineHash": line_hash(source, finding, redactor, line_hashes),
-            "credlintFingerprint/v1": fingerprint(finding, &result.path),
+            "credlintFingerprint/v1": fingerprint,
         },
         "properties": {
             "confidence": (f64::from(finding.confidence.0) * 100.0).round() / 100.0,
