@@ -91,8 +91,6 @@ pub struct Unit {
     /// The units closing the blocks this one opened: a skeleton that holds this unit and
     /// anything after a block must close it where the script does.
     pub closers: Vec<usize>,
-    /// The first unit inside a block this one opened: a block's scope starts there.
-    pub first_child: Option<usize>,
     /// The outermost unit around this one (itself at the top level): its statement.
     pub top: usize,
 }
@@ -1126,7 +1124,6 @@ pub fn split(language: Language, text: &str) -> Units {
                 range: start..lx.pos,
                 parent,
                 closers: Vec::new(),
-                first_child: None,
                 top: units.len(),
             });
             start = lx.pos;
@@ -1140,7 +1137,6 @@ pub fn split(language: Language, text: &str) -> Units {
             range: start..b.len(),
             parent,
             closers: Vec::new(),
-            first_child: None,
             top: units.len(),
         });
     }
@@ -1148,13 +1144,6 @@ pub fn split(language: Language, text: &str) -> Units {
     for i in 0..units.len() {
         if let Some(p) = units[i].parent {
             units[i].top = units[p].top;
-        }
-    }
-    for i in 0..units.len() {
-        if let Some(p) = units[i].parent
-            && units[p].first_child.is_none()
-        {
-            units[p].first_child = Some(i);
         }
     }
     for &(owner, closer) in &lx.closed {
@@ -1215,17 +1204,19 @@ impl Skeleton {
 
 /// Builds the skeleton of the `selected` units (sorted, deduplicated, closed under parents).
 pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize]) -> Skeleton {
-    let original = text;
+    let mut edits: Vec<(usize, Vec<u8>)> = Vec::new();
     let mut buffer = text.as_bytes().to_vec();
     let mut ranges: Vec<Range<usize>> = Vec::new();
     let mut stack: Vec<(Frame, usize)> = Vec::new();
     for &i in selected {
         let unit = &units.units[i];
-        leading_keyword(
+        if let Some((at, with)) = leading_keyword(
             &mut buffer,
             unit.range.clone(),
             language == Language::PowerShell,
-        );
+        ) {
+            edits.push((at, with.to_vec()));
+        }
         let mut lx = Lexer::new(&buffer, language);
         lx.stack = std::mem::take(&mut stack);
         lx.pos = unit.range.start;
@@ -1238,6 +1229,7 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
         let blanks = lx.replay.take().unwrap_or_default();
         for r in blanks {
             buffer[r.clone()].fill(b' ');
+            edits.push((r.start, vec![b' '; r.len()]));
         }
         match ranges.last_mut() {
             Some(last) if last.end == unit.range.start => last.end = unit.range.end,
@@ -1280,14 +1272,6 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
             start_byte: r.start,
             end_byte: r.end,
         })
-        .collect();
-    let edits = text
-        .as_bytes()
-        .iter()
-        .zip(original.as_bytes())
-        .enumerate()
-        .filter(|(_, (a, b))| a != b)
-        .map(|(i, (a, _))| (i, vec![*a]))
         .collect();
     Skeleton {
         text,
@@ -1580,7 +1564,11 @@ pub fn parse_skeleton_cached(
 /// Blanks a keyword that continues a statement whose head the skeleton left out: PowerShell
 /// `else`/`catch`/`finally` (`elseif` becomes `if`) at the start of a unit (PowerShell units that continue a `}` line start with the `}`, and keep
 /// their keyword).
-fn leading_keyword(buffer: &mut [u8], range: Range<usize>, ps: bool) {
+fn leading_keyword(
+    buffer: &mut [u8],
+    range: Range<usize>,
+    ps: bool,
+) -> Option<(usize, &'static [u8])> {
     let line = &buffer[range.clone()];
     let skip = line
         .iter()
@@ -1595,22 +1583,24 @@ fn leading_keyword(buffer: &mut [u8], range: Range<usize>, ps: bool) {
                 .get(w.len())
                 .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
     };
-    let replace = |buffer: &mut [u8], with: &[u8]| {
-        buffer[at..at + with.len()].copy_from_slice(with);
-    };
-    if ps {
-        // `} else {` on one unit keeps its `}`; a unit that starts with the keyword lost it.
-        // (bash `else`/`elif` open a branch of their `if`, which the skeleton always holds.)
-        if is(b"elseif") {
-            replace(buffer, b"if    ");
-        } else if is(b"else") {
-            replace(buffer, b"    ");
-        } else if is(b"catch") {
-            replace(buffer, b"     ");
-        } else if is(b"finally") {
-            replace(buffer, b"       ");
-        }
+    if !ps {
+        // bash `else`/`elif` open a branch of their `if`, which the skeleton always holds.
+        return None;
     }
+    // `} else {` on one unit keeps its `}`; a unit that starts with the keyword lost it.
+    let with: &'static [u8] = if is(b"elseif") {
+        b"if    "
+    } else if is(b"else") {
+        b"    "
+    } else if is(b"catch") {
+        b"     "
+    } else if is(b"finally") {
+        b"       "
+    } else {
+        return None;
+    };
+    buffer[at..at + with.len()].copy_from_slice(with);
+    Some((at, with))
 }
 
 #[cfg(test)]
@@ -1772,5 +1762,7 @@ mod tests {
         // A `}` closing nothing in the skeleton is blanked.
         let sk = skeleton(Language::PowerShell, ps, &units, &[at("} stray")]);
         assert_eq!(&sk.text[ps.find("} stray").unwrap()..ps.len()], "  stray\n");
+        // The same edits over another text of the same length (the sanitised one).
+        assert_eq!(sk.over(ps), sk.text);
     }
 }
