@@ -234,13 +234,14 @@ fn lint_with(
     if source.text.contains(TEST_PANIC_MARKER) {
         panic!("test panic; the file says: {}", source.text);
     }
-    if !settings.may_contain_credentials(&source.text) {
+    let text = source.text.as_str();
+    // `may_contain_credentials`, with its one scan for suppression comments kept: those are
+    // matched against every finding and checked for use, so such a file is parsed whole.
+    let suppressions = mentions_credlint(text);
+    if !suppressions && !settings.triggers.any(text) {
         return Ok(LintOutput::default());
     }
-    let text = source.text.as_str();
-    // Suppression comments are matched against every finding and checked for use, so a file
-    // holding one is parsed whole.
-    if settings.parse_mode == ParseMode::Focused && !mentions_credlint(text) {
+    if settings.parse_mode == ParseMode::Focused && !suppressions {
         let units = lang::units::split(source.language, text);
         if units.complete {
             return lint_focused(source, settings, &units, cache);
