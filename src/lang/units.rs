@@ -199,6 +199,13 @@ impl<'a> Lexer<'a> {
         self.stack.push((frame, self.unit));
     }
 
+    /// Steps over an opening bracket of `len` bytes and opens `frame`.
+    fn open(&mut self, len: usize, frame: Frame) {
+        self.pos += len;
+        self.push(frame);
+        self.code(self.b[self.pos - 1]);
+    }
+
     /// Pops the top frame; a block remembers the unit that closed it.
     fn pop(&mut self) {
         if let Some((frame, owner)) = self.stack.pop()
@@ -363,11 +370,7 @@ impl<'a> Lexer<'a> {
                 self.quoted(b'\'', true);
                 self.cmd_pos = false;
             }
-            b'$' if self.peek(1) == b'(' && self.peek(2) == b'(' => {
-                self.pos += 3;
-                self.push(Frame::Arith);
-                self.code(b'(');
-            }
+            b'$' if self.peek(1) == b'(' && self.peek(2) == b'(' => self.open(3, Frame::Arith),
             b'$' if self.peek(1) == b'(' => {
                 self.pos += 2;
                 self.push(Frame::Paren);
@@ -405,9 +408,7 @@ impl<'a> Lexer<'a> {
                 self.pos += 1;
             }
             b'(' if self.cmd_pos && self.peek(1) == b'(' && self.top() != Some(Frame::Cond) => {
-                self.pos += 2;
-                self.push(Frame::Arith);
-                self.code(b'(');
+                self.open(2, Frame::Arith)
             }
             b'(' => {
                 self.pos += 1;
@@ -851,16 +852,8 @@ impl<'a> Lexer<'a> {
             b'@' if matches!(self.peek(1), b'\'' | b'"') && self.here_string_opener() => {
                 self.here_string();
             }
-            b'@' if self.peek(1) == b'{' => {
-                self.pos += 2;
-                self.push(Frame::Hash);
-                self.code(b'{');
-            }
-            b'@' | b'$' if self.peek(1) == b'(' => {
-                self.pos += 2;
-                self.push(Frame::Paren);
-                self.code(b'(');
-            }
+            b'@' if self.peek(1) == b'{' => self.open(2, Frame::Hash),
+            b'@' | b'$' if self.peek(1) == b'(' => self.open(2, Frame::Paren),
             b'$' if self.peek(1) == b'{' => {
                 // `${name with anything}`
                 match memchr(b'}', &self.b[self.pos..]) {
@@ -869,21 +862,9 @@ impl<'a> Lexer<'a> {
                 }
                 self.code(b'}');
             }
-            b'(' => {
-                self.pos += 1;
-                self.push(Frame::Paren);
-                self.code(b'(');
-            }
-            b'{' => {
-                self.pos += 1;
-                self.push(Frame::Brace);
-                self.code(b'{');
-            }
-            b'[' => {
-                self.pos += 1;
-                self.push(Frame::Bracket);
-                self.code(b'[');
-            }
+            b'(' => self.open(1, Frame::Paren),
+            b'{' => self.open(1, Frame::Brace),
+            b'[' => self.open(1, Frame::Bracket),
             b')' => {
                 self.pos += 1;
                 self.close(Frame::Paren, start, 1);
