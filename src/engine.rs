@@ -98,7 +98,7 @@ impl Allow {
 impl Settings {
     pub fn new(catalog: Arc<Catalog>, selection: Selection) -> Settings {
         let triggers = Arc::new(focus::Triggers::new(
-            &comment_triggers(),
+            crate::secret::TOKEN_TRIGGERS,
             &gated_keywords(),
             UNGATED_KEYWORDS,
             NAME_WORDS,
@@ -177,14 +177,6 @@ fn gated_keywords() -> Vec<&'static str> {
 
 /// Keywords that count wherever they appear in code.
 const UNGATED_KEYWORDS: &[&str] = &["appendchar"];
-
-/// Triggers that count inside comments: the rules that read comments (known tokens,
-/// credentials in URLs) report only what these announce.
-fn comment_triggers() -> Vec<&'static str> {
-    let mut words = vec!["://"];
-    words.extend(crate::secret::TOKEN_TRIGGERS);
-    words
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LintError {
@@ -314,9 +306,12 @@ fn lint_focused(
     // strings and hashtables the trigger units assign to their uses (a here-string written to
     // a file, a splatted hashtable). Names are read from the text: one parse, at the end.
     let mut followed = std::collections::HashSet::new();
-    let mut fresh: Vec<usize> = selected.clone();
+    // The headers and closers of the blocks around the triggers hold no finding (a header
+    // holding a trigger is a trigger unit itself): only the trigger units' variables are
+    // followed.
+    let mut fresh: Vec<usize> = triggered.clone();
     for round in 0..MAX_FOLLOW_ROUNDS {
-        let names = focus::variable_names(text, units, &fresh);
+        let names = focus::variable_names(text, language, units, &fresh);
         let used: std::collections::HashSet<String> = names
             .used
             .into_iter()
@@ -327,7 +322,7 @@ fn lint_focused(
             .collect();
         // Strings and hashtables the trigger units assign, to their uses.
         let assigned = if round == 0 {
-            focus::variable_names(text, units, &triggered).data
+            focus::variable_names(text, language, units, &triggered).data
         } else {
             Default::default()
         };

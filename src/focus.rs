@@ -15,19 +15,22 @@ use crate::catalog::Catalog;
 use crate::lang::units::Units;
 use crate::model::Language;
 
-/// Trigger words located in a text: credential keywords and token prefixes anywhere, command
-/// names of the catalog only as whole words (`az` in `lazy` is no trigger).
+/// Trigger words located in a text: token prefixes where a known token format matches,
+/// credential keywords, and command names of the catalog only as whole words (`az` in `lazy`
+/// is no trigger).
 pub struct Triggers {
-    /// Keywords and token prefixes; those before `first_code_only` count in comments too
-    /// (token prefixes, `://`): a comment can only hold a finding of the known-token and URL
-    /// rules. Leftmost-first: any match selects its unit, so a shadowed match loses nothing.
+    /// Token prefixes (`ghp_`, `AKIA` …), case-sensitive as the token formats are. They count
+    /// in comments and prose too (the known-token rule reads comments), but only on a line
+    /// where a token format matches: `cio` in `suspicious` or `key-` in `key-value` is no
+    /// trigger.
+    tokens: AhoCorasick,
+    /// `://` and credential keywords. `://` counts in comments too (a URL with userinfo);
+    /// keywords count in code and strings, `first_gated..first_ungated` only when a value can
+    /// follow them. Leftmost-longest: a shadowed keyword starts inside a longer one, in the
+    /// same unit.
     words: AhoCorasick,
-    first_code_only: usize,
-    /// Code keywords from this index on count without a value after them (`.AppendChar(…)`
-    /// takes its characters from before).
     first_gated: usize,
-    /// The index of `://` among the words.
-    url: usize,
+    first_ungated: usize,
     /// Command names, which count as whole words only.
     commands: AhoCorasick,
     /// Credential names too short for substrings, which count as whole words (`_` separates).
@@ -35,24 +38,24 @@ pub struct Triggers {
 }
 
 impl Triggers {
-    /// `anywhere`: triggers that count in comments too; `code`: keywords that count in code
-    /// and strings when a value follows them; `ungated`: keywords that count in code always.
+    /// `tokens`: token prefixes; `code`: keywords that count in code and strings when a value
+    /// follows them; `ungated`: keywords that count in code always; `names`: short credential
+    /// names (whole words).
     pub fn new(
-        anywhere: &[&str],
+        tokens: &[&str],
         code: &[&str],
         ungated: &[&str],
         names: &[&str],
         catalog: &Catalog,
     ) -> Triggers {
-        let mut words: Vec<String> = anywhere.iter().map(|s| s.to_ascii_lowercase()).collect();
-        let first_code_only = words.len();
-        words.extend(code.iter().map(|s| s.to_ascii_lowercase()));
+        let mut words: Vec<String> = vec!["://".to_owned()];
         let first_gated = words.len();
+        words.extend(code.iter().map(|s| s.to_ascii_lowercase()));
+        let first_ungated = words.len();
         words.extend(ungated.iter().map(|s| s.to_ascii_lowercase()));
-        let url = words.iter().position(|p| p == "://").unwrap_or(usize::MAX);
-        let build = |patterns: &[String]| {
+        let build = |patterns: &[String], case_insensitive: bool| {
             AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
+                .ascii_case_insensitive(case_insensitive)
                 // Whole-word patterns need the longest match at a position (`signature`, not
                 // `sig`; `mysqldump`, not `mysql`); for substrings any match does.
                 .match_kind(MatchKind::LeftmostLongest)
@@ -62,13 +65,17 @@ impl Triggers {
         };
         let mut commands: Vec<String> = catalog.command_names().map(str::to_owned).collect();
         commands.sort();
+        let tokens: Vec<String> = tokens.iter().map(|s| s.to_string()).collect();
         Triggers {
-            words: build(&words),
-            first_code_only,
+            tokens: build(&tokens, false),
+            words: build(&words, true),
             first_gated,
-            url,
-            commands: build(&commands),
-            names: build(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+            first_ungated,
+            commands: build(&commands, true),
+            names: build(
+                &names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                true,
+            ),
         }
     }
 
@@ -77,6 +84,10 @@ impl Triggers {
     pub fn any(&self, text: &str) -> bool {
         let bytes = text.as_bytes();
         self.words.is_match(text)
+            || self
+                .tokens
+                .find_iter(text)
+                .any(|m| token_on_line(text, m.start()))
             || self.commands.find_iter(text).any(|m| {
                 command_before(bytes, m.start().wrapping_sub(1)) && command_after(bytes, m.end())
             })
@@ -97,15 +108,28 @@ impl Triggers {
     ) -> Vec<usize> {
         let bytes = text.as_bytes();
         let mut out = Vec::new();
+        let mut token_line = usize::MAX;
+        for m in self.tokens.find_iter(text) {
+            let line = line_start(bytes, m.start());
+            if line != token_line && token_on_line(text, m.start()) {
+                token_line = line;
+                out.push(m.start());
+            }
+        }
         for m in self.words.find_iter(text) {
             let pattern = m.pattern().as_usize();
-            if pattern >= self.first_code_only {
+            if pattern < self.first_gated {
+                // `://` announces a credential only with userinfo (`@`) or a query (`=`).
+                if !rest_of_line_has_at_or_equals(bytes, m.end()) {
+                    continue;
+                }
+            } else {
                 if units.in_comment(m.start()) {
                     continue;
                 }
                 // A keyword counts when a value could follow it (see `value_follows`).
                 if gated
-                    && pattern < self.first_gated
+                    && pattern < self.first_ungated
                     && !value_follows(
                         bytes,
                         m.start(),
@@ -116,10 +140,6 @@ impl Triggers {
                 {
                     continue;
                 }
-            }
-            // `://` announces a credential only with userinfo (`@`) or a query (`=`) after it.
-            if pattern == self.url && !rest_of_line_has_at_or_equals(bytes, m.end()) {
-                continue;
             }
             out.push(m.start());
         }
@@ -151,6 +171,20 @@ impl Triggers {
         out.dedup();
         out
     }
+}
+
+/// The offset of the line holding byte `i`.
+fn line_start(bytes: &[u8], i: usize) -> usize {
+    memchr::memrchr(b'\n', &bytes[..i]).map_or(0, |n| n + 1)
+}
+
+/// Whether a known token format matches on the line holding byte `i` (tokens never span
+/// lines).
+fn token_on_line(text: &str, i: usize) -> bool {
+    let bytes = text.as_bytes();
+    let start = line_start(bytes, i);
+    let end = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+    crate::secret::mentions_token(&text[start..end])
 }
 
 /// Whether the byte at `i` (none at either end) may border a credential name word.
@@ -254,7 +288,9 @@ pub fn header_units(language: Language, text: &str, units: &Units, into: &mut Ve
 /// Variables named by some units.
 #[derive(Debug, Default)]
 pub struct Names {
-    /// Every variable used or assigned: the rules may need its assignments (data flow).
+    /// Every variable read, and every shell variable assigned (`export NAME` elsewhere may
+    /// export it): the rules may need their assignments (data flow). A PowerShell assignment
+    /// target alone is not followed.
     pub used: HashSet<String>,
     /// Variables assigned a string, here-string or hashtable: the rules may need their uses
     /// (a here-string written to a file, a hashtable splatted into a command).
@@ -264,7 +300,7 @@ pub struct Names {
 /// Variable names the `selected` units use or assign, read from the text: `$name`, `${name}`,
 /// `$scope:name`, PowerShell splats `@name`, and `name=` / `name+=` at the start of a word.
 /// The rules may need these variables' other assignments (data flow, splatting, `& $tool`).
-pub fn variable_names(text: &str, units: &Units, selected: &[usize]) -> Names {
+pub fn variable_names(text: &str, language: Language, units: &Units, selected: &[usize]) -> Names {
     let mut names = Names::default();
     let bytes = text.as_bytes();
     let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
@@ -331,7 +367,11 @@ pub fn variable_names(text: &str, units: &Units, selected: &[usize]) -> Names {
                 if name.bytes().any(|c| c.is_ascii_alphabetic())
                     && !AUTOMATIC.iter().any(|a| a.eq_ignore_ascii_case(name))
                 {
-                    names.used.insert(name.to_owned());
+                    // A PowerShell assignment target is not a read: its other assignments
+                    // matter only where it is read, and that unit names it again.
+                    if !(sigil && assigned && language == Language::PowerShell) {
+                        names.used.insert(name.to_owned());
+                    }
                     if data {
                         names.data.insert(name.to_owned());
                     }
@@ -755,13 +795,7 @@ mod tests {
     #[test]
     fn command_names_count_as_whole_words_outside_comments() {
         let catalog = crate::catalog::Catalog::builtin();
-        let triggers = Triggers::new(
-            &["://"],
-            &["pass"],
-            &[],
-            &["pat", "sig", "signature"],
-            catalog,
-        );
+        let triggers = Triggers::new(&[], &["pass"], &[], &["pat", "sig", "signature"], catalog);
         // The longest name at a position counts (`signature`, not `sig` followed by a letter).
         assert!(triggers.any("$x = @{ signature = 'abc' }"));
         let text = "lazy https://example.com/x path\n# docker login -p x\nC:\\tools\\docker.exe login\nGITHUB_PAT='x'\n";
@@ -776,12 +810,39 @@ mod tests {
     }
 
     #[test]
+    fn token_prefixes_count_where_a_token_format_matches() {
+        let catalog = crate::catalog::Catalog::builtin();
+        let triggers = Triggers::new(crate::secret::TOKEN_TRIGGERS, &[], &[], &[], catalog);
+        let token = format!("ghp_{}", "Ab3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF3hJ5");
+        let text = format!(
+            "# suspicious key-value pairs, eyJ-shaped prose
+# old: {token}
+echo {}
+",
+            token.to_ascii_uppercase()
+        );
+        let units = units::split(Language::Shell, &text);
+        // Only the real token: case matters, and `cio`, `key-`, `eyJ` need their formats.
+        let found = triggers.positions(&text, &units, true, &HashSet::new());
+        assert_eq!(found, [text.find("ghp_").unwrap()]);
+        assert!(triggers.any(&text));
+        assert!(!triggers.any("# suspicious key-value pairs, eyJ-shaped prose\n"));
+    }
+
+    #[test]
     fn variables_are_followed_to_their_assignments_and_strings_to_their_uses() {
         let text = "$pw = 'x'\n$other = 1\n$body = @\"\nauth: y\n\"@\nSet-Content f -Value $body\ndocker login -p $pw\n";
         let units = units::split(Language::PowerShell, text);
         let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
-        let names = variable_names(text, &units, &[at("docker"), at("$body =")]);
+        let names = variable_names(
+            text,
+            Language::PowerShell,
+            &units,
+            &[at("docker"), at("$body =")],
+        );
         assert!(names.used.contains("pw") && names.data.contains("body"));
+        // `$body` is only assigned there: its other assignments are not needed, its uses are.
+        assert!(!names.used.contains("body"));
         let mut selected = vec![];
         add_units_naming(
             text,
@@ -792,7 +853,7 @@ mod tests {
             &mut selected,
         );
         selected.sort();
-        assert_eq!(selected, [at("$pw"), at("$body =")]);
+        assert_eq!(selected, [at("$pw")]);
         let mut selected = vec![];
         add_units_naming(
             text,

@@ -882,7 +882,13 @@ static TOKEN_SET: LazyLock<regex::RegexSet> = LazyLock::new(|| {
     regex::RegexSet::new(TOKEN_FORMATS.iter().map(|f| f.regex)).expect("token regexes compile")
 });
 
+/// Whether any token format matches in `text` (formats with a checksum unchecked).
+pub fn mentions_token(text: &str) -> bool {
+    TOKEN_SET.is_match(text)
+}
+
 /// Trigger words for the prefilter: a file containing none of them holds no known token.
+/// Case-sensitive, as the formats are; each occurs in every match of its formats.
 pub const TOKEN_TRIGGERS: &[&str] = &[
     "pypi-AgE",
     "github_pat_",

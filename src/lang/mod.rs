@@ -74,6 +74,11 @@ pub fn check_tree(tree: &Tree) -> Result<(), ParseError> {
 /// Whether any node of `tree` is more than `limit` levels below the root (an iterative walk
 /// that stops at the first such node).
 pub fn deeper_than(tree: &Tree, limit: usize) -> bool {
+    // A path of more than `limit` nodes needs more than `limit` nodes (a count tree-sitter
+    // keeps): most trees are too small to be walked at all.
+    if tree.root_node().descendant_count() <= limit {
+        return false;
+    }
     let mut cursor = tree.walk();
     let mut depth = 0usize;
     loop {
