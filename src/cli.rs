@@ -817,7 +817,7 @@ fn lint_and_fix(
     let mut diff = None;
     let mut fixed = 0;
     if mode != FixMode::None && findings.iter().any(|f| f.fix.is_some()) {
-        let header_end = output.script.as_ref().map_or(0, |s| s.header_end);
+        let header_end = output.header_end;
         match fix::fix_file_text(&source, &findings, header_end, fix_opts) {
             Ok(plan) if plan.text != source.text => {
                 if mode == FixMode::Diff {

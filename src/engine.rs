@@ -188,8 +188,10 @@ pub enum LintError {
 #[derive(Debug, Default)]
 pub struct LintOutput {
     pub findings: Vec<Finding>,
-    /// The model, when the file was parsed (the fixer needs `header_end`).
+    /// The model, when the file was parsed ([`lint_cached`] keeps it in its cache).
     pub script: Option<Script>,
+    /// Where the script's header ends (a fix's guard goes after it); 0 when not parsed.
+    pub header_end: usize,
     /// False when the prefilter found nothing to look at and the file was not parsed.
     pub parsed: bool,
     /// How many bytes of the file were parsed.
@@ -243,6 +245,7 @@ fn lint_with(
     let findings = lint_script(source, &script, settings);
     Ok(LintOutput {
         findings,
+        header_end: script.header_end,
         script: Some(script),
         parsed: true,
         parsed_bytes: text.len(),
@@ -282,7 +285,9 @@ fn lint_focused(
         std::borrow::Cow::Owned(clean) => Some(clean),
         std::borrow::Cow::Borrowed(_) => None,
     };
-    let mut parse = |selected: &[usize]| match (&mut cache, &sanitized) {
+    let parse = |cache: &mut Option<&mut lang::units::SkeletonCache>, selected: &[usize]| match (
+        cache, &sanitized,
+    ) {
         // Sanitising depends on the whole text, so such a text is not parsed in pieces.
         (Some(cache), None) => lang::units::parse_skeleton_cached(
             language,
@@ -339,8 +344,9 @@ fn lint_focused(
             .filter(|u| !before.contains(u))
             .collect();
     }
-    let mut script = parse(&selected)?;
+    let mut script = parse(&mut cache, &selected)?;
     let mut findings = lint_script(source, &script, settings);
+    let mut header_script = None;
     if !findings.is_empty() {
         // The variable names a fix suggests must not collide with names the script assigns,
         // and the fixer needs the script's header (guards go after it).
@@ -351,23 +357,50 @@ fn lint_focused(
             .collect();
         if focus::add_units_naming(text, language, units, &suggested, false, &mut selected) {
             lang::units::close_under_parents(units, &mut selected);
-            script = parse(&selected)?;
+            give_back(&mut cache, script);
+            script = parse(&mut cache, &selected)?;
             findings = lint_script(source, &script, settings);
         }
         // The header holds no finding (its triggers are selected already): parsed alone.
         let mut header = Vec::new();
         focus::header_units(language, text, units, &mut header);
         if !header.is_empty() {
-            script.header_end = parse(&header)?.header_end;
+            // The cache lends one script at a time.
+            if let Some(cache) = &mut cache {
+                cache.give_back(std::mem::take(&mut script));
+            }
+            header_script = Some(parse(&mut cache, &header)?);
         }
+    }
+    let header_end = header_script.as_ref().unwrap_or(&script).header_end;
+    if let Some(header) = header_script {
+        give_back(&mut cache, header);
     }
     let parsed_bytes = selected.iter().map(|&i| units.units[i].range.len()).sum();
     Ok(LintOutput {
         findings,
-        script: Some(script),
+        header_end,
+        // With a cache, the statements go back to it.
+        script: match cache {
+            Some(cache) => {
+                cache.give_back(script);
+                None
+            }
+            None => Some(Script {
+                header_end,
+                ..script
+            }),
+        },
         parsed: true,
         parsed_bytes,
     })
+}
+
+/// Returns a script [`lang::units::parse_skeleton_cached`] made to the cache, if any.
+fn give_back(cache: &mut Option<&mut lang::units::SkeletonCache>, script: Script) {
+    if let Some(cache) = cache {
+        cache.give_back(script);
+    }
 }
 
 /// Whether `text` mentions credlint (a suppression comment), in any case.
@@ -405,6 +438,7 @@ pub fn lint_incremental(
     let findings = lint_script(source, &script, settings);
     let output = LintOutput {
         findings,
+        header_end: script.header_end,
         script: Some(script),
         parsed: true,
         parsed_bytes: source.text.len(),

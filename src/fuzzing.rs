@@ -91,7 +91,7 @@ pub fn lint_bytes(language: Language, data: &[u8]) {
     ] {
         report::render(format, &results, &metas, &ctx, &mut out).expect("render to memory");
     }
-    let header_end = output.script.as_ref().map_or(0, |s| s.header_end);
+    let header_end = output.header_end;
     if let Ok(plan) = fix::fix_file_text(&source, &findings, header_end, &FixOptions::default()) {
         let secrets: Vec<_> = findings.iter().map(|f| &f.secret).collect();
         let diff = fix::unified_diff("fuzz", &source.text, &plan.text, &secrets);
@@ -193,7 +193,7 @@ fn fix_once(source: &SourceFile, opts: &FixOptions) -> Option<fix::FixPlan> {
             skipped: Vec::new(),
         });
     }
-    let header_end = output.script.as_ref().map_or(0, |s| s.header_end);
+    let header_end = output.header_end;
     fix::fix_file_text(source, &output.findings, header_end, opts).ok()
 }
 

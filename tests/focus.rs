@@ -91,7 +91,7 @@ fn compare(src: &SourceFile, settings: &Settings) -> Result<usize, String> {
             ));
         }
     }
-    let header = |o: &engine::LintOutput| o.script.as_ref().map_or(0, |s| s.header_end);
+    let header = |o: &engine::LintOutput| o.header_end;
     if header(&w) != header(&f) {
         return Err(format!(
             "header_end differs: whole {}, focused {}",

@@ -1377,33 +1377,32 @@ pub fn clamp_spans(script: &mut Script, len: usize, root: Range<usize>) {
 }
 
 /// Appends `inner` to `outer`, moving the indices `inner`'s items hold past `outer`'s.
-pub fn append_script(outer: &mut Script, mut inner: Script) {
-    use crate::model::Value;
-    let commands = outer.commands.len();
-    let hashtables = outer.hashtables.len();
-    let heredocs = outer.heredocs.len();
-    fn value(v: &mut Value, commands: usize, hashtables: usize) {
-        if let Some(c) = &mut v.command {
-            *c += commands;
-        }
-        if let Some(h) = &mut v.hashtable {
-            *h += hashtables;
-        }
-        for e in &mut v.elements {
-            value(e, commands, hashtables);
-        }
-    }
-    for_each_value(&mut inner, &mut |v| value(v, commands, hashtables));
-    for c in &mut inner.commands {
-        if let Some(h) = &mut c.heredoc {
-            *h += heredocs;
-        }
-    }
-    for h in &mut inner.heredocs {
-        if let Some(c) = &mut h.command {
-            *c += commands;
+pub fn append_script(outer: &mut Script, inner: Script) {
+    append_moved(outer, inner, Offsets::default());
+}
+
+/// Where the command, hashtable and heredoc indices of a script's items start: a script
+/// detached from an assembled one keeps the indices it had there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Offsets {
+    commands: usize,
+    hashtables: usize,
+    heredocs: usize,
+}
+
+impl Offsets {
+    fn past(script: &Script) -> Offsets {
+        Offsets {
+            commands: script.commands.len(),
+            hashtables: script.hashtables.len(),
+            heredocs: script.heredocs.len(),
         }
     }
+}
+
+/// [`append_script`] for an `inner` whose indices start at `held`.
+fn append_moved(outer: &mut Script, mut inner: Script, held: Offsets) {
+    move_indices(&mut inner, held, Offsets::past(outer));
     outer.commands.append(&mut inner.commands);
     outer.assignments.append(&mut inner.assignments);
     outer.hashtables.append(&mut inner.hashtables);
@@ -1419,21 +1418,126 @@ pub fn append_script(outer: &mut Script, mut inner: Script) {
     }
 }
 
+/// How many items of each kind a script appended to another brought: what
+/// [`detach_script`] takes back.
+#[derive(Clone, Copy, Debug)]
+struct Sizes {
+    commands: usize,
+    assignments: usize,
+    hashtables: usize,
+    heredocs: usize,
+    parameters: usize,
+    invocations: usize,
+    strings: usize,
+    comments: usize,
+    errors: usize,
+    header_end: usize,
+}
+
+impl Sizes {
+    fn of(script: &Script) -> Sizes {
+        Sizes {
+            commands: script.commands.len(),
+            assignments: script.assignments.len(),
+            hashtables: script.hashtables.len(),
+            heredocs: script.heredocs.len(),
+            parameters: script.parameters.len(),
+            invocations: script.invocations.len(),
+            strings: script.strings.len(),
+            comments: script.comments.len(),
+            errors: script.errors.len(),
+            header_end: script.header_end,
+        }
+    }
+}
+
+/// Undoes the last append to `outer` of a script of `sizes`; its indices stay as they were in
+/// `outer` (see [`Offsets`]).
+fn detach_script(outer: &mut Script, sizes: Sizes) -> Script {
+    fn tail<T>(v: &mut Vec<T>, n: usize) -> Vec<T> {
+        v.split_off(v.len() - n)
+    }
+    Script {
+        language: outer.language,
+        commands: tail(&mut outer.commands, sizes.commands),
+        assignments: tail(&mut outer.assignments, sizes.assignments),
+        hashtables: tail(&mut outer.hashtables, sizes.hashtables),
+        heredocs: tail(&mut outer.heredocs, sizes.heredocs),
+        parameters: tail(&mut outer.parameters, sizes.parameters),
+        invocations: tail(&mut outer.invocations, sizes.invocations),
+        strings: tail(&mut outer.strings, sizes.strings),
+        comments: tail(&mut outer.comments, sizes.comments),
+        errors: tail(&mut outer.errors, sizes.errors),
+        header_end: sizes.header_end,
+    }
+}
+
+/// Moves the command, hashtable and heredoc indices `script`'s items hold from starting at
+/// `from` to starting at `to`.
+fn move_indices(script: &mut Script, from: Offsets, to: Offsets) {
+    use crate::model::Value;
+    if from == to {
+        return;
+    }
+    fn moved(i: &mut usize, from: usize, to: usize) {
+        *i = *i - from + to;
+    }
+    fn value(v: &mut Value, from: Offsets, to: Offsets) {
+        if let Some(c) = &mut v.command {
+            moved(c, from.commands, to.commands);
+        }
+        if let Some(h) = &mut v.hashtable {
+            moved(h, from.hashtables, to.hashtables);
+        }
+        for e in &mut v.elements {
+            value(e, from, to);
+        }
+    }
+    if (from.commands, from.hashtables) != (to.commands, to.hashtables) {
+        for_each_value(script, &mut |v| value(v, from, to));
+    }
+    for c in &mut script.commands {
+        if let Some(h) = &mut c.heredoc {
+            moved(h, from.heredocs, to.heredocs);
+        }
+    }
+    for h in &mut script.heredocs {
+        if let Some(c) = &mut h.command {
+            moved(c, from.commands, to.commands);
+        }
+    }
+}
+
 /// Lowered top-level statements of earlier versions of a document, keyed by the text of the
 /// units parsed: an editor re-lints after every keystroke, and only the statement being
 /// edited has changed. Entries not used by the latest lint are dropped by [`Self::sweep`].
 #[derive(Default)]
 pub struct SkeletonCache {
-    entries: std::collections::HashMap<Vec<u8>, CachedGroup>,
+    /// Keyed by the statements' texts, a few hundred kilobytes per lint: hashed fast.
+    entries: foldhash::HashMap<Vec<u8>, CachedGroup>,
     stamp: u64,
+    /// The groups of the script [`parse_skeleton_cached`] returned last, in order: their
+    /// models were moved into it, not copied, and [`SkeletonCache::give_back`] returns them.
+    lent: Vec<Lent>,
 }
 
 struct CachedGroup {
-    script: Script,
-    /// Where the group started and how long the text was when it was lowered.
+    /// `None` while lent (a lint that failed never gave it back: parsed again when needed).
+    script: Option<Script>,
+    /// Where its indices start (see [`Offsets`]).
+    offsets: Offsets,
+    /// Where the group started and how long the text was when its spans were last mapped.
     start: usize,
     len: usize,
     stamp: u64,
+}
+
+struct Lent {
+    key: Vec<u8>,
+    start: usize,
+    len: usize,
+    sizes: Sizes,
+    offsets: Offsets,
 }
 
 impl SkeletonCache {
@@ -1442,6 +1546,20 @@ impl SkeletonCache {
         let stamp = self.stamp;
         self.entries.retain(|_, e| e.stamp == stamp);
         self.stamp += 1;
+    }
+
+    /// Takes back the statements of `script`, the last result of [`parse_skeleton_cached`]
+    /// (another script is only dropped).
+    pub fn give_back(&mut self, mut script: Script) {
+        while let Some(lent) = self.lent.pop() {
+            let part = detach_script(&mut script, lent.sizes);
+            if let Some(entry) = self.entries.get_mut(&lent.key) {
+                entry.script = Some(part);
+                entry.offsets = lent.offsets;
+                entry.start = lent.start;
+                entry.len = lent.len;
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -1479,6 +1597,8 @@ pub fn parse_skeleton_cached(
     budget: std::time::Duration,
     cache: &mut SkeletonCache,
 ) -> Result<Script, super::ParseError> {
+    // Statements lent to a lint that never gave them back are parsed again when needed.
+    cache.lent.clear();
     let mut script = Script {
         language: Some(language),
         ..Script::default()
@@ -1497,36 +1617,48 @@ pub fn parse_skeleton_cached(
             key.push(0);
         }
         let stamp = cache.stamp;
-        let part = match cache.entries.get_mut(&key) {
-            Some(hit) => {
+        let lent = cache
+            .entries
+            .get_mut(&key)
+            .and_then(|hit| Some((hit.script.take()?, hit.start, hit.len, hit)));
+        let (part, held) = match lent {
+            Some((mut part, old_start, old_len, hit)) => {
                 hit.stamp = stamp;
-                let mut part = hit.script.clone();
-                let (old_start, old_len) = (hit.start, hit.len);
-                map_spans(&mut part, &mut |s, scope| {
-                    if scope && *s == (0..old_len) {
-                        *s = 0..len;
-                    } else {
-                        *s = s.start.saturating_sub(old_start) + start
-                            ..s.end.saturating_sub(old_start) + start;
-                    }
-                });
-                part
+                if (old_start, old_len) != (start, len) {
+                    map_spans(&mut part, &mut |s, scope| {
+                        if scope && *s == (0..old_len) {
+                            *s = 0..len;
+                        } else {
+                            *s = s.start.saturating_sub(old_start) + start
+                                ..s.end.saturating_sub(old_start) + start;
+                        }
+                    });
+                }
+                (part, hit.offsets)
             }
             None => {
                 let part = super::parse_skeleton(language, text, None, units, group, budget)?;
                 cache.entries.insert(
-                    key,
+                    key.clone(),
                     CachedGroup {
-                        script: part.clone(),
+                        script: None,
+                        offsets: Offsets::default(),
                         start,
                         len,
                         stamp,
                     },
                 );
-                part
+                (part, Offsets::default())
             }
         };
-        append_script(&mut script, part);
+        cache.lent.push(Lent {
+            key,
+            start,
+            len,
+            sizes: Sizes::of(&part),
+            offsets: Offsets::past(&script),
+        });
+        append_moved(&mut script, part, held);
     }
     // The lowering links a few things across statements, which statements lowered alone
     // miss: a command named by a variable (`& $tool`, resolved through its assignment) and
@@ -1537,6 +1669,7 @@ pub fn parse_skeleton_cached(
         .any(|c| c.wrappers.iter().any(|w| w.starts_with('$')))
         || script.heredocs.iter().any(|h| h.assigned_to.is_some());
     if linked {
+        cache.give_back(script);
         return super::parse_skeleton(language, text, None, units, selected, budget);
     }
     Ok(script)

@@ -85,7 +85,7 @@ pub fn run_with(job: Job, cache: &mut SkeletonCache) -> Done {
             version,
             lines: LineIndex::new(&source.text),
             findings,
-            header_end: output.script.as_ref().map_or(0, |s| s.header_end),
+            header_end: output.header_end,
             source,
             project: project.clone(),
         };

@@ -279,7 +279,7 @@ mod tests {
         };
         let src = SourceFile::from_text(name, language, text.to_owned(), Encoding::Utf8);
         let out = engine::lint(&src, &Settings::default()).unwrap();
-        let header_end = out.script.as_ref().map_or(0, |s| s.header_end);
+        let header_end = out.header_end;
         let opts = FixOptions {
             unsafe_fixes,
             ..FixOptions::default()

@@ -594,7 +594,7 @@ mod tests {
 
     fn unsafe_fixed(language: Language, text: &str) -> String {
         let (src, out) = lint(language, text);
-        let header_end = out.script.as_ref().map_or(0, |s| s.header_end);
+        let header_end = out.header_end;
         let opts = FixOptions {
             unsafe_fixes: true,
             ..FixOptions::default()
