@@ -1360,6 +1360,20 @@ pub fn map_spans(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>, bool)
     }
 }
 
+/// Calls `f` on the spans of `script`'s scopes only (see [`map_spans`]).
+fn map_scopes(script: &mut Script, f: &mut dyn FnMut(&mut Range<usize>)) {
+    script.commands.iter_mut().for_each(|c| f(&mut c.scope));
+    script
+        .assignments
+        .iter_mut()
+        .for_each(|a| f(&mut a.scope_span));
+    script
+        .parameters
+        .iter_mut()
+        .for_each(|p| f(&mut p.function_span));
+    script.invocations.iter_mut().for_each(|i| f(&mut i.scope));
+}
+
 /// Clamps every span of `script` to `len` (the closers a skeleton appends lie past the text)
 /// and makes the scopes equal to the skeleton's `root` the whole text.
 pub fn clamp_spans(script: &mut Script, len: usize, root: Range<usize>) {
@@ -1624,7 +1638,15 @@ pub fn parse_skeleton_cached(
         let (part, held) = match lent {
             Some((mut part, old_start, old_len, hit)) => {
                 hit.stamp = stamp;
-                if (old_start, old_len) != (start, len) {
+                if old_start == start && old_len != len {
+                    // Only the scopes that were the whole text change (the text before the
+                    // statement did not).
+                    map_scopes(&mut part, &mut |s| {
+                        if *s == (0..old_len) {
+                            *s = 0..len;
+                        }
+                    });
+                } else if old_start != start {
                     map_spans(&mut part, &mut |s, scope| {
                         if scope && *s == (0..old_len) {
                             *s = 0..len;
