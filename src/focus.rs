@@ -362,7 +362,10 @@ pub fn variable_names(text: &str, language: Language, units: &Units, selected: &
             };
             let data = assigned == Some(true);
             let assigned = assigned.is_some();
-            if !name.is_empty() && (sigil || assigned) {
+            // In PowerShell a name without `$` is never a variable (`Name = 'x'` is a
+            // hashtable key or an attribute argument).
+            let variable = sigil || (assigned && language == Language::Shell);
+            if !name.is_empty() && variable {
                 let name = name.trim_start_matches(|c: char| c.is_ascii_digit());
                 if name.bytes().any(|c| c.is_ascii_alphabetic())
                     && !AUTOMATIC.iter().any(|a| a.eq_ignore_ascii_case(name))
