@@ -22,7 +22,7 @@ use crate::model::{
     Arg, Assignment, AssignmentScope, Command, Comment, HereDoc, Language, PartKind, Quoting,
     Script, Span, SyntaxError, Value, ValueKind,
 };
-use value::{ValueBuilder, fields, first_command, head, last_command};
+use value::{ValueBuilder, WordKind, fields, first_command, head, last_command};
 
 /// Tree depth beyond which nodes are not lowered (real scripts stay far below it). Nodes at this
 /// depth are lowered; their children are only looked at as parts of them.
@@ -54,6 +54,8 @@ struct Role {
     joins_words: bool,
     /// `if`/`elif`: the statements after `then` are a block.
     has_then: bool,
+    /// How a value is built from it.
+    word: WordKind,
 }
 
 /// Grammar symbols the walk dispatches on: comparing kind ids is much cheaper than comparing
@@ -68,7 +70,23 @@ struct Kinds {
     declaration_command: u16,
     and: u16,
     or: u16,
+    command: u16,
+    redirected_statement: u16,
+    negated_command: u16,
+    pipeline: u16,
+    comment: u16,
+    file_redirect: u16,
+    herestring_redirect: u16,
+    heredoc_redirect: u16,
+    heredoc_start: u16,
+    heredoc_body: u16,
+    subscript: u16,
+    export: u16,
+    word: u16,
     condition: NonZeroU16,
+    name: NonZeroU16,
+    argument: NonZeroU16,
+    redirect: NonZeroU16,
 }
 
 impl Kinds {
@@ -125,6 +143,14 @@ static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
     for name in ["if_statement", "elif_clause"] {
         roles[index(name)].has_then = true;
     }
+    for (name, word) in WordKind::NAMED {
+        roles[index(name)].word = word;
+    }
+    let field = |name: &str| {
+        language
+            .field_id_for_name(name)
+            .unwrap_or_else(|| panic!("the bash grammar has no {name} field"))
+    };
     Kinds {
         roles,
         then: id("then", false),
@@ -134,9 +160,23 @@ static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
         declaration_command: id("declaration_command", true),
         and: id("&&", false),
         or: id("||", false),
-        condition: language
-            .field_id_for_name("condition")
-            .expect("the bash grammar has a condition field"),
+        command: id("command", true),
+        redirected_statement: id("redirected_statement", true),
+        negated_command: id("negated_command", true),
+        pipeline: id("pipeline", true),
+        comment: id("comment", true),
+        file_redirect: id("file_redirect", true),
+        herestring_redirect: id("herestring_redirect", true),
+        heredoc_redirect: id("heredoc_redirect", true),
+        heredoc_start: id("heredoc_start", true),
+        heredoc_body: id("heredoc_body", true),
+        subscript: id("subscript", true),
+        export: id("export", false),
+        word: id("word", true),
+        condition: field("condition"),
+        name: field("name"),
+        argument: field("argument"),
+        redirect: field("redirect"),
     }
 });
 
@@ -328,25 +368,27 @@ impl<'a> Lowering<'a> {
             output_files: Vec::new(),
             in_comment: false,
         };
-        for (field, child) in fields(node) {
-            match (field, child.kind()) {
-                (Some("name"), _) => {
-                    let word = child.named_child(0).unwrap_or(child);
-                    let name = self.values.value(word);
-                    command.raw_name = name.text;
-                    command.name = command.raw_name.to_lowercase();
-                    command.name_span = name.span;
-                }
-                (Some("argument"), _) => {
-                    let arg = self.values.arg(child);
-                    command.args.push(arg);
-                }
-                (Some("redirect"), _) => self.redirect(child, &mut command),
-                (_, "variable_assignment") => {
-                    self.assignment(child, AssignmentScope::CommandPrefix);
-                }
-                _ => {}
+        let kinds = &*KINDS;
+        let mut cursor = node.walk();
+        let mut more = cursor.goto_first_child();
+        while more {
+            let child = cursor.node();
+            let field = cursor.field_id();
+            if field == Some(kinds.name) {
+                let word = child.named_child(0).unwrap_or(child);
+                let name = self.values.value(word);
+                command.raw_name = name.text;
+                command.name = command.raw_name.to_lowercase();
+                command.name_span = name.span;
+            } else if field == Some(kinds.argument) {
+                let arg = self.values.arg(child);
+                command.args.push(arg);
+            } else if field == Some(kinds.redirect) {
+                self.redirect(child, &mut command);
+            } else if child.kind_id() == kinds.variable_assignment {
+                self.assignment(child, AssignmentScope::CommandPrefix);
             }
+            more = cursor.goto_next_sibling();
         }
         if command.raw_name == ":" {
             self.default_assignments(node);
@@ -358,18 +400,15 @@ impl<'a> Lowering<'a> {
 
     /// A `file_redirect` writing stdout (`> f`, `>> f`, `&> f`) or a `<<<` here-string.
     fn redirect(&self, node: Node, command: &mut Command) {
-        match node.kind() {
-            "file_redirect" => {
-                if let Some(target) = self.stdout_target(node) {
-                    command.output_files.push(target);
-                }
+        let kind = node.kind_id();
+        if kind == KINDS.file_redirect {
+            if let Some(target) = self.stdout_target(node) {
+                command.output_files.push(target);
             }
-            "herestring_redirect" => {
-                if let Some(word) = node.named_children(&mut node.walk()).last() {
-                    command.stdin = Some(self.values.value(word));
-                }
-            }
-            _ => {}
+        } else if kind == KINDS.herestring_redirect
+            && let Some(word) = node.named_children(&mut node.walk()).last()
+        {
+            command.stdin = Some(self.values.value(word));
         }
     }
 
@@ -400,25 +439,24 @@ impl<'a> Lowering<'a> {
         let mut outputs = Vec::new();
         let mut heredocs = Vec::new();
         let mut cursor = node.walk();
+        let kinds = &*KINDS;
         for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "file_redirect" => outputs.extend(self.stdout_target(child)),
-                "herestring_redirect" => {
-                    if let (Some(i), Some(word)) =
-                        (target, child.named_children(&mut child.walk()).last())
-                    {
-                        self.script.commands[i].stdin = Some(self.values.value(word));
-                    }
+            let kind = child.kind_id();
+            if kind == kinds.file_redirect {
+                outputs.extend(self.stdout_target(child));
+            } else if kind == kinds.herestring_redirect {
+                if let (Some(i), Some(word)) =
+                    (target, child.named_children(&mut child.walk()).last())
+                {
+                    self.script.commands[i].stdin = Some(self.values.value(word));
                 }
-                "heredoc_redirect" => {
-                    // `cat <<EOF > f`: the redirection after the delimiter nests in the heredoc.
-                    let mut inner = child.walk();
-                    for redirect in child.children_by_field_name("redirect", &mut inner) {
-                        outputs.extend(self.stdout_target(redirect));
-                    }
-                    heredocs.push(child);
+            } else if kind == kinds.heredoc_redirect {
+                // `cat <<EOF > f`: the redirection after the delimiter nests in the heredoc.
+                let mut inner = child.walk();
+                for redirect in child.children_by_field_name("redirect", &mut inner) {
+                    outputs.extend(self.stdout_target(redirect));
                 }
-                _ => {}
+                heredocs.push(child);
             }
         }
         if let Some(i) = target {
@@ -436,19 +474,20 @@ impl<'a> Lowering<'a> {
         let mut start = None;
         let mut body = None;
         let mut cursor = node.walk();
+        let kinds = &*KINDS;
         for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "heredoc_start" => start = Some(child),
-                "heredoc_body" => body = Some(child),
+            let kind = child.kind_id();
+            if kind == kinds.heredoc_start {
+                start = Some(child);
+            } else if kind == kinds.heredoc_body {
+                body = Some(child);
+            } else if kind == kinds.pipeline {
                 // `cat <<EOF | tee f`: the pipeline after the delimiter reads the command's output.
-                "pipeline" => {
-                    let consumer =
-                        first_command(child).and_then(|c| self.command_ids.get(&c.id()).copied());
-                    if let (Some(producer), Some(consumer)) = (target, consumer) {
-                        self.pipes.push((producer, consumer));
-                    }
+                let consumer =
+                    first_command(child).and_then(|c| self.command_ids.get(&c.id()).copied());
+                if let (Some(producer), Some(consumer)) = (target, consumer) {
+                    self.pipes.push((producer, consumer));
                 }
-                _ => {}
             }
         }
         let Some(body) = body else { return };
@@ -473,7 +512,7 @@ impl<'a> Lowering<'a> {
         let mut cursor = node.walk();
         let stages: Vec<Node> = node
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_id() != KINDS.comment)
             .collect();
         for pair in stages.windows(2) {
             let producer = last_command(pair[0]).and_then(|c| self.command_ids.get(&c.id()));
@@ -504,7 +543,7 @@ impl<'a> Lowering<'a> {
         let Some(name) = node.child_by_field_name("name") else {
             return;
         };
-        let target_node = if name.kind() == "subscript" {
+        let target_node = if name.kind_id() == KINDS.subscript {
             name.child_by_field_name("name").unwrap_or(name)
         } else {
             name
@@ -542,17 +581,18 @@ impl<'a> Lowering<'a> {
     fn declaration(&mut self, node: Node) {
         let mut scope = AssignmentScope::Local;
         let mut cursor = node.walk();
+        let kinds = &*KINDS;
         for child in node.children(&mut cursor) {
-            match child.kind() {
-                "export" => scope = AssignmentScope::Export,
-                "word" => {
-                    let flag = &self.text[child.byte_range()];
-                    if flag.starts_with('-') && flag.contains('x') {
-                        scope = AssignmentScope::Export;
-                    }
+            let kind = child.kind_id();
+            if kind == kinds.export {
+                scope = AssignmentScope::Export;
+            } else if kind == kinds.word {
+                let flag = &self.text[child.byte_range()];
+                if flag.starts_with('-') && flag.contains('x') {
+                    scope = AssignmentScope::Export;
                 }
-                "variable_assignment" => self.assignment(child, scope),
-                _ => {}
+            } else if kind == kinds.variable_assignment {
+                self.assignment(child, scope);
             }
         }
     }
