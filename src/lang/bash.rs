@@ -1,7 +1,8 @@
 //! Lowering of the bash tree-sitter tree into the Script model.
 //!
-//! Queries in `grammars/bash/*.scm` find the nodes of interest in one pass each; small walkers
-//! read their details. Every query cursor stops at [`MAX_DEPTH`], so deeply nested input is
+//! One iterative walk over the tree ([`Found::collect`]) finds the nodes of interest, the
+//! statements of every block and the places where fallback assignments can be; small walkers
+//! read their details. The walk stops descending at [`MAX_DEPTH`], so deeply nested input is
 //! lowered down to that depth only, and nothing recurses on the tree.
 
 mod value;
@@ -9,42 +10,175 @@ mod value;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use std::ops::ControlFlow;
+use std::num::NonZeroU16;
 
-use tree_sitter::{Node, Query, QueryCursor, QueryCursorOptions, StreamingIterator, Tree};
+use tree_sitter::{Node, Tree};
 
 use crate::lang::ts_language;
 use crate::model::{
     Arg, Assignment, AssignmentScope, Command, Comment, HereDoc, Language, PartKind, Quoting,
     Script, Span, SyntaxError, Value, ValueKind,
 };
-use value::{ValueBuilder, fields, first_command, head, last_command};
+use value::{ValueBuilder, WordKind, fields, first_command, head, last_command};
 
-/// Tree depth beyond which nodes are not lowered (real scripts stay far below it).
-const MAX_DEPTH: u32 = 256;
+/// Tree depth beyond which nodes are not lowered (real scripts stay far below it). Nodes at this
+/// depth are lowered; their children are only looked at as parts of them.
+const MAX_DEPTH: usize = 256;
 
-static NODES: LazyLock<Query> =
-    LazyLock::new(|| query(include_str!("../../grammars/bash/nodes.scm")));
-static BLOCKS: LazyLock<Query> =
-    LazyLock::new(|| query(include_str!("../../grammars/bash/blocks.scm")));
-static FALLBACKS: LazyLock<Query> =
-    LazyLock::new(|| query(include_str!("../../grammars/bash/fallbacks.scm")));
+/// How many nodes the walk visits between two checks of the lowering deadline.
+const DEADLINE_CHECK_INTERVAL: u32 = 4096;
 
-/// Progress callback of every query cursor: stops when the lowering's deadline has passed.
-fn stop_when_expired(_: &tree_sitter::QueryCursorState) -> ControlFlow<()> {
-    if crate::lang::lowering_expired() {
-        ControlFlow::Break(())
-    } else {
-        ControlFlow::Continue(())
+/// The list of [`Found`] a node goes to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum List {
+    Command,
+    Redirected,
+    Pipeline,
+    Declaration,
+    Assignment,
+    Comment,
+    Word,
+    Conditional,
+}
+
+/// What the walk does with a node of one kind.
+#[derive(Clone, Copy, Default)]
+struct Role {
+    list: Option<List>,
+    /// Its named children are the statements of a block (`program`, `{ … }`, `do … done`, …).
+    block: bool,
+    /// Its named children are pieces of one word (`concatenation`, `$"…"`), not words of their own.
+    joins_words: bool,
+    /// `if`/`elif`: the statements after `then` are a block.
+    has_then: bool,
+    /// How a value is built from it.
+    word: WordKind,
+}
+
+/// Grammar symbols the walk dispatches on: comparing kind ids is much cheaper than comparing
+/// `Node::kind` strings (each call measures and checks a C string).
+struct Kinds {
+    /// Indexed by kind id; kinds the walk ignores (and ERROR) have the default role.
+    roles: Vec<Role>,
+    then: u16,
+    list: u16,
+    test_command: u16,
+    variable_assignment: u16,
+    declaration_command: u16,
+    and: u16,
+    or: u16,
+    command: u16,
+    redirected_statement: u16,
+    negated_command: u16,
+    pipeline: u16,
+    comment: u16,
+    file_redirect: u16,
+    herestring_redirect: u16,
+    heredoc_redirect: u16,
+    heredoc_start: u16,
+    heredoc_body: u16,
+    subscript: u16,
+    export: u16,
+    word: u16,
+    condition: NonZeroU16,
+    name: NonZeroU16,
+    argument: NonZeroU16,
+    redirect: NonZeroU16,
+}
+
+impl Kinds {
+    fn role(&self, kind: u16) -> Role {
+        self.roles
+            .get(usize::from(kind))
+            .copied()
+            .unwrap_or_default()
     }
 }
 
-fn query(source: &str) -> Query {
-    Query::new(&ts_language(Language::Shell), source).expect("bundled bash query compiles")
-}
+static KINDS: LazyLock<Kinds> = LazyLock::new(|| {
+    let language = ts_language(Language::Shell);
+    let id = |name: &str, named: bool| {
+        let id = language.id_for_node_kind(name, named);
+        assert!(id != 0, "the bash grammar has no {name} node");
+        id
+    };
+    let mut roles = vec![Role::default(); language.node_kind_count()];
+    let index = |name: &str| usize::from(id(name, true));
+    for (name, list) in [
+        ("command", List::Command),
+        ("redirected_statement", List::Redirected),
+        ("pipeline", List::Pipeline),
+        ("declaration_command", List::Declaration),
+        ("variable_assignment", List::Assignment),
+        ("comment", List::Comment),
+        // Words with text of their own, for token detection (`Script::strings`).
+        ("word", List::Word),
+        ("string", List::Word),
+        ("raw_string", List::Word),
+        ("ansi_c_string", List::Word),
+        ("translated_string", List::Word),
+        ("concatenation", List::Word),
+        // Where fallback assignments are looked for (see `Lowering::mark_fallbacks`).
+        ("list", List::Conditional),
+        ("if_statement", List::Conditional),
+    ] {
+        roles[index(name)].list = Some(list);
+    }
+    for name in [
+        "program",
+        "compound_statement",
+        "do_group",
+        "subshell",
+        "else_clause",
+        "case_item",
+    ] {
+        roles[index(name)].block = true;
+    }
+    for name in ["concatenation", "translated_string"] {
+        roles[index(name)].joins_words = true;
+    }
+    for name in ["if_statement", "elif_clause"] {
+        roles[index(name)].has_then = true;
+    }
+    for (name, word) in WordKind::NAMED {
+        roles[index(name)].word = word;
+    }
+    let field = |name: &str| {
+        language
+            .field_id_for_name(name)
+            .unwrap_or_else(|| panic!("the bash grammar has no {name} field"))
+    };
+    Kinds {
+        roles,
+        then: id("then", false),
+        list: id("list", true),
+        test_command: id("test_command", true),
+        variable_assignment: id("variable_assignment", true),
+        declaration_command: id("declaration_command", true),
+        and: id("&&", false),
+        or: id("||", false),
+        command: id("command", true),
+        redirected_statement: id("redirected_statement", true),
+        negated_command: id("negated_command", true),
+        pipeline: id("pipeline", true),
+        comment: id("comment", true),
+        file_redirect: id("file_redirect", true),
+        herestring_redirect: id("herestring_redirect", true),
+        heredoc_redirect: id("heredoc_redirect", true),
+        heredoc_start: id("heredoc_start", true),
+        heredoc_body: id("heredoc_body", true),
+        subscript: id("subscript", true),
+        export: id("export", false),
+        word: id("word", true),
+        condition: field("condition"),
+        name: field("name"),
+        argument: field("argument"),
+        redirect: field("redirect"),
+    }
+});
 
 /// Lowers a parsed bash tree into the Script model.
 pub fn lower(tree: &Tree, text: &str) -> Script {
@@ -71,54 +205,91 @@ pub fn lower(tree: &Tree, text: &str) -> Script {
     lowering.script
 }
 
-/// Nodes found by the `nodes.scm` query, in document order.
+/// What the walk found, each list in document order (outer nodes before inner ones).
 #[derive(Default)]
 struct Found<'t> {
+    /// Named commands only (error recovery can leave nameless ones).
     commands: Vec<Node<'t>>,
     redirected: Vec<Node<'t>>,
     pipelines: Vec<Node<'t>>,
     declarations: Vec<Node<'t>>,
     assignments: Vec<Node<'t>>,
     comments: Vec<Node<'t>>,
+    /// Words that are not pieces of a larger word (those are reported as part of it).
     words: Vec<Node<'t>>,
-    parts: HashSet<usize>,
+    /// `list`s and `if_statement`s.
+    conditionals: Vec<Node<'t>>,
+    /// (statement, block) of the statements directly inside blocks, unsorted.
+    intervals: Vec<(Span, Span)>,
 }
 
 impl<'t> Found<'t> {
+    /// One pre-order walk with a tree cursor. Nodes deeper than [`MAX_DEPTH`] are not collected;
+    /// the children of nodes at that depth are visited only as statements of a block or as
+    /// `then`. Stops early when the lowering's deadline passes.
     fn collect(root: Node<'t>, text: &str) -> Self {
+        let kinds = &*KINDS;
         let mut found = Found::default();
-        let mut seen = HashSet::new();
-        let mut cursor = QueryCursor::new();
-        cursor.set_max_start_depth(Some(MAX_DEPTH));
-        let names = NODES.capture_names();
-        let mut stop = stop_when_expired;
-        let options = QueryCursorOptions::new().progress_callback(&mut stop);
-        let mut captures = cursor.captures_with_options(&NODES, root, text.as_bytes(), options);
-        while let Some((m, i)) = captures.next() {
-            let capture = m.captures()[*i];
-            let node = capture.node;
-            let list = match names[capture.index as usize] {
-                "command" => &mut found.commands,
-                "redirected" => &mut found.redirected,
-                "pipeline" => &mut found.pipelines,
-                "declaration" => &mut found.declarations,
-                "assignment" => &mut found.assignments,
-                "comment" => &mut found.comments,
-                "word" => &mut found.words,
-                _ => {
-                    found.parts.insert(node.id());
-                    continue;
+        // Ancestors of the cursor's node with their roles; its depth is the stack's length.
+        let mut ancestors: Vec<(Node<'t>, Role)> = Vec::new();
+        let mut cursor = root.walk();
+        let mut countdown = DEADLINE_CHECK_INTERVAL;
+        loop {
+            let node = cursor.node();
+            let kind = node.kind_id();
+            let role = kinds.role(kind);
+            let parent = ancestors.last().copied();
+            if let Some((parent, parent_role)) = parent {
+                if parent_role.block && node.is_named() && !node.is_error() {
+                    found
+                        .intervals
+                        .push((trim_cr(text, node.byte_range()), parent.byte_range()));
+                } else if parent_role.has_then && kind == kinds.then {
+                    then_body(parent, text, &mut found.intervals);
                 }
-            };
-            if seen.insert((capture.index, node.id())) {
-                list.push(node);
+            }
+            let depth = ancestors.len();
+            if depth <= MAX_DEPTH {
+                found.push(node, role, parent.map(|(_, r)| r));
+            }
+            countdown -= 1;
+            if countdown == 0 {
+                if crate::lang::lowering_expired() {
+                    return found;
+                }
+                countdown = DEADLINE_CHECK_INTERVAL;
+            }
+            if depth <= MAX_DEPTH && cursor.goto_first_child() {
+                ancestors.push((node, role));
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return found;
+                }
+                ancestors.pop();
             }
         }
-        // Only named commands become `Command`s (error recovery can leave nameless ones).
-        found
-            .commands
-            .retain(|c| c.child_by_field_name("name").is_some());
-        found
+    }
+
+    fn push(&mut self, node: Node<'t>, role: Role, parent: Option<Role>) {
+        let list = match role.list {
+            None => return,
+            Some(List::Command) if node.child_by_field_name("name").is_none() => return,
+            Some(List::Word) if parent.is_some_and(|p| p.joins_words) => return,
+            Some(list) => list,
+        };
+        let list = match list {
+            List::Command => &mut self.commands,
+            List::Redirected => &mut self.redirected,
+            List::Pipeline => &mut self.pipelines,
+            List::Declaration => &mut self.declarations,
+            List::Assignment => &mut self.assignments,
+            List::Comment => &mut self.comments,
+            List::Word => &mut self.words,
+            List::Conditional => &mut self.conditionals,
+        };
+        list.push(node);
     }
 }
 
@@ -159,8 +330,10 @@ impl<'a> Lowering<'a> {
                 self.assignment(node, AssignmentScope::Local);
             }
         }
-        self.mark_fallbacks(root);
-        self.resolve_contexts(root);
+        for &node in &found.conditionals {
+            self.mark_fallbacks(node);
+        }
+        self.resolve_contexts(&found.intervals);
         self.strings(found);
         self.script.comments = found
             .comments
@@ -195,25 +368,27 @@ impl<'a> Lowering<'a> {
             output_files: Vec::new(),
             in_comment: false,
         };
-        for (field, child) in fields(node) {
-            match (field, child.kind()) {
-                (Some("name"), _) => {
-                    let word = child.named_child(0).unwrap_or(child);
-                    let name = self.values.value(word);
-                    command.raw_name = name.text;
-                    command.name = command.raw_name.to_lowercase();
-                    command.name_span = name.span;
-                }
-                (Some("argument"), _) => {
-                    let arg = self.values.arg(child);
-                    command.args.push(arg);
-                }
-                (Some("redirect"), _) => self.redirect(child, &mut command),
-                (_, "variable_assignment") => {
-                    self.assignment(child, AssignmentScope::CommandPrefix);
-                }
-                _ => {}
+        let kinds = &*KINDS;
+        let mut cursor = node.walk();
+        let mut more = cursor.goto_first_child();
+        while more {
+            let child = cursor.node();
+            let field = cursor.field_id();
+            if field == Some(kinds.name) {
+                let word = child.named_child(0).unwrap_or(child);
+                let name = self.values.value(word);
+                command.raw_name = name.text;
+                command.name = command.raw_name.to_lowercase();
+                command.name_span = name.span;
+            } else if field == Some(kinds.argument) {
+                let arg = self.values.arg(child);
+                command.args.push(arg);
+            } else if field == Some(kinds.redirect) {
+                self.redirect(child, &mut command);
+            } else if child.kind_id() == kinds.variable_assignment {
+                self.assignment(child, AssignmentScope::CommandPrefix);
             }
+            more = cursor.goto_next_sibling();
         }
         if command.raw_name == ":" {
             self.default_assignments(node);
@@ -225,18 +400,15 @@ impl<'a> Lowering<'a> {
 
     /// A `file_redirect` writing stdout (`> f`, `>> f`, `&> f`) or a `<<<` here-string.
     fn redirect(&self, node: Node, command: &mut Command) {
-        match node.kind() {
-            "file_redirect" => {
-                if let Some(target) = self.stdout_target(node) {
-                    command.output_files.push(target);
-                }
+        let kind = node.kind_id();
+        if kind == KINDS.file_redirect {
+            if let Some(target) = self.stdout_target(node) {
+                command.output_files.push(target);
             }
-            "herestring_redirect" => {
-                if let Some(word) = node.named_children(&mut node.walk()).last() {
-                    command.stdin = Some(self.values.value(word));
-                }
-            }
-            _ => {}
+        } else if kind == KINDS.herestring_redirect
+            && let Some(word) = node.named_children(&mut node.walk()).last()
+        {
+            command.stdin = Some(self.values.value(word));
         }
     }
 
@@ -267,25 +439,24 @@ impl<'a> Lowering<'a> {
         let mut outputs = Vec::new();
         let mut heredocs = Vec::new();
         let mut cursor = node.walk();
+        let kinds = &*KINDS;
         for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "file_redirect" => outputs.extend(self.stdout_target(child)),
-                "herestring_redirect" => {
-                    if let (Some(i), Some(word)) =
-                        (target, child.named_children(&mut child.walk()).last())
-                    {
-                        self.script.commands[i].stdin = Some(self.values.value(word));
-                    }
+            let kind = child.kind_id();
+            if kind == kinds.file_redirect {
+                outputs.extend(self.stdout_target(child));
+            } else if kind == kinds.herestring_redirect {
+                if let (Some(i), Some(word)) =
+                    (target, child.named_children(&mut child.walk()).last())
+                {
+                    self.script.commands[i].stdin = Some(self.values.value(word));
                 }
-                "heredoc_redirect" => {
-                    // `cat <<EOF > f`: the redirection after the delimiter nests in the heredoc.
-                    let mut inner = child.walk();
-                    for redirect in child.children_by_field_name("redirect", &mut inner) {
-                        outputs.extend(self.stdout_target(redirect));
-                    }
-                    heredocs.push(child);
+            } else if kind == kinds.heredoc_redirect {
+                // `cat <<EOF > f`: the redirection after the delimiter nests in the heredoc.
+                let mut inner = child.walk();
+                for redirect in child.children_by_field_name("redirect", &mut inner) {
+                    outputs.extend(self.stdout_target(redirect));
                 }
-                _ => {}
+                heredocs.push(child);
             }
         }
         if let Some(i) = target {
@@ -303,19 +474,20 @@ impl<'a> Lowering<'a> {
         let mut start = None;
         let mut body = None;
         let mut cursor = node.walk();
+        let kinds = &*KINDS;
         for child in node.named_children(&mut cursor) {
-            match child.kind() {
-                "heredoc_start" => start = Some(child),
-                "heredoc_body" => body = Some(child),
+            let kind = child.kind_id();
+            if kind == kinds.heredoc_start {
+                start = Some(child);
+            } else if kind == kinds.heredoc_body {
+                body = Some(child);
+            } else if kind == kinds.pipeline {
                 // `cat <<EOF | tee f`: the pipeline after the delimiter reads the command's output.
-                "pipeline" => {
-                    let consumer =
-                        first_command(child).and_then(|c| self.command_ids.get(&c.id()).copied());
-                    if let (Some(producer), Some(consumer)) = (target, consumer) {
-                        self.pipes.push((producer, consumer));
-                    }
+                let consumer =
+                    first_command(child).and_then(|c| self.command_ids.get(&c.id()).copied());
+                if let (Some(producer), Some(consumer)) = (target, consumer) {
+                    self.pipes.push((producer, consumer));
                 }
-                _ => {}
             }
         }
         let Some(body) = body else { return };
@@ -340,7 +512,7 @@ impl<'a> Lowering<'a> {
         let mut cursor = node.walk();
         let stages: Vec<Node> = node
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_id() != KINDS.comment)
             .collect();
         for pair in stages.windows(2) {
             let producer = last_command(pair[0]).and_then(|c| self.command_ids.get(&c.id()));
@@ -371,7 +543,7 @@ impl<'a> Lowering<'a> {
         let Some(name) = node.child_by_field_name("name") else {
             return;
         };
-        let target_node = if name.kind() == "subscript" {
+        let target_node = if name.kind_id() == KINDS.subscript {
             name.child_by_field_name("name").unwrap_or(name)
         } else {
             name
@@ -409,17 +581,18 @@ impl<'a> Lowering<'a> {
     fn declaration(&mut self, node: Node) {
         let mut scope = AssignmentScope::Local;
         let mut cursor = node.walk();
+        let kinds = &*KINDS;
         for child in node.children(&mut cursor) {
-            match child.kind() {
-                "export" => scope = AssignmentScope::Export,
-                "word" => {
-                    let flag = &self.text[child.byte_range()];
-                    if flag.starts_with('-') && flag.contains('x') {
-                        scope = AssignmentScope::Export;
-                    }
+            let kind = child.kind_id();
+            if kind == kinds.export {
+                scope = AssignmentScope::Export;
+            } else if kind == kinds.word {
+                let flag = &self.text[child.byte_range()];
+                if flag.starts_with('-') && flag.contains('x') {
+                    scope = AssignmentScope::Export;
                 }
-                "variable_assignment" => self.assignment(child, scope),
-                _ => {}
+            } else if kind == kinds.variable_assignment {
+                self.assignment(child, scope);
             }
         }
     }
@@ -460,48 +633,58 @@ impl<'a> Lowering<'a> {
         }
     }
 
-    /// `[ -z "$X" ] && X=lit`, `[ -n "$X" ] || X=lit`, `if [ -z "$X" ]; then X=lit; fi`.
-    fn mark_fallbacks(&mut self, root: Node) {
-        let mut cursor = QueryCursor::new();
-        cursor.set_max_start_depth(Some(MAX_DEPTH));
-        let names = FALLBACKS.capture_names();
-        let mut stop = stop_when_expired;
-        let options = QueryCursorOptions::new().progress_callback(&mut stop);
-        let mut matches =
-            cursor.matches_with_options(&FALLBACKS, root, self.text.as_bytes(), options);
-        while let Some(m) = matches.next() {
-            let (mut test, mut operator, mut assignment) = (None, "&&", None);
-            for capture in m.captures() {
-                match names[capture.index as usize] {
-                    "test" => test = Some(capture.node),
-                    "operator" => operator = capture.node.kind(),
-                    _ => assignment = Some(capture.node),
-                }
-            }
-            let (Some(test), Some(assignment)) = (test, assignment) else {
-                continue;
-            };
-            let Some((test_operator, variable)) = self.emptiness_test(test) else {
-                continue;
-            };
-            if (test_operator, operator) != ("-z", "&&")
-                && (test_operator, operator) != ("-n", "||")
+    /// `[ -z "$X" ] && X=lit`, `[ -n "$X" ] || X=lit`, `if [ -z "$X" ]; then X=lit; fi`:
+    /// in a `list` or `if_statement`, an assignment after an emptiness test of its variable
+    /// and (in a list) an operator between them that runs it when the variable is empty.
+    fn mark_fallbacks(&mut self, node: Node) {
+        let kinds = &*KINDS;
+        let is_list = node.kind_id() == kinds.list;
+        // Emptiness tests seen so far, and the variables of those an operator seen since arms.
+        let mut tests: Vec<(&'static str, String)> = Vec::new();
+        let mut armed: Vec<String> = Vec::new();
+        let mut cursor = node.walk();
+        if !cursor.goto_first_child() {
+            return;
+        }
+        loop {
+            let child = cursor.node();
+            let kind = child.kind_id();
+            if kind == kinds.test_command && (is_list || cursor.field_id() == Some(kinds.condition))
             {
-                continue;
-            }
-            let mut inner = assignment.walk();
-            let nodes: Vec<Node> = if assignment.kind() == "declaration_command" {
-                assignment.named_children(&mut inner).collect()
-            } else {
-                vec![assignment]
-            };
-            for node in nodes {
-                if let Some(&i) = self.assignment_ids.get(&node.id()) {
-                    let a = &mut self.script.assignments[i];
-                    if a.target == variable {
-                        a.fallback = true;
+                if let Some(test) = self.emptiness_test(child) {
+                    if is_list {
+                        tests.push(test);
+                    } else if test.0 == "-z" {
+                        armed.push(test.1);
                     }
                 }
+            } else if is_list && (kind == kinds.and || kind == kinds.or) {
+                let operator = if kind == kinds.and { "-z" } else { "-n" };
+                for (test_operator, variable) in &tests {
+                    if *test_operator == operator {
+                        armed.push(variable.clone());
+                    }
+                }
+            } else if (kind == kinds.variable_assignment || kind == kinds.declaration_command)
+                && !armed.is_empty()
+            {
+                let mut inner = child.walk();
+                let nodes: Vec<Node> = if kind == kinds.declaration_command {
+                    child.named_children(&mut inner).collect()
+                } else {
+                    vec![child]
+                };
+                for node in nodes {
+                    if let Some(&i) = self.assignment_ids.get(&node.id()) {
+                        let a = &mut self.script.assignments[i];
+                        if armed.contains(&a.target) {
+                            a.fallback = true;
+                        }
+                    }
+                }
+            }
+            if !cursor.goto_next_sibling() {
+                return;
             }
         }
     }
@@ -524,8 +707,8 @@ impl<'a> Lowering<'a> {
 
     /// Fills `statement_span`/`scope` of commands and assignments from the innermost enclosing
     /// block statement.
-    fn resolve_contexts(&mut self, root: Node) {
-        let contexts = Contexts::collect(root, self.text);
+    fn resolve_contexts(&mut self, intervals: &[(Span, Span)]) {
+        let contexts = Contexts::new(intervals.to_vec());
         let spans: Vec<Span> = self
             .script
             .commands
@@ -548,11 +731,7 @@ impl<'a> Lowering<'a> {
 
     /// Every word with static text, plus heredoc bodies.
     fn strings(&mut self, found: &Found) {
-        let words = found
-            .words
-            .iter()
-            .filter(|w| !found.parts.contains(&w.id()))
-            .map(|&w| self.values.value(w));
+        let words = found.words.iter().map(|&w| self.values.value(w));
         let bodies = self.script.heredocs.iter().map(|h| h.body.clone());
         let strings: Vec<Value> = words
             .chain(bodies)
@@ -569,34 +748,7 @@ struct Contexts {
 }
 
 impl Contexts {
-    fn collect(root: Node, text: &str) -> Self {
-        let mut intervals = Vec::new();
-        let mut cursor = QueryCursor::new();
-        cursor.set_max_start_depth(Some(MAX_DEPTH));
-        let names = BLOCKS.capture_names();
-        let mut stop = stop_when_expired;
-        let options = QueryCursorOptions::new().progress_callback(&mut stop);
-        let mut matches = cursor.matches_with_options(&BLOCKS, root, text.as_bytes(), options);
-        while let Some(m) = matches.next() {
-            let mut block = None;
-            let mut statement = None;
-            let mut conditional = None;
-            for capture in m.captures() {
-                match names[capture.index as usize] {
-                    "block" => block = Some(capture.node),
-                    "statement" => statement = Some(capture.node),
-                    "conditional" => conditional = Some(capture.node),
-                    _ => {}
-                }
-            }
-            match (block, statement, conditional) {
-                (Some(block), Some(statement), _) => {
-                    intervals.push((trim_cr(text, statement.byte_range()), block.byte_range()));
-                }
-                (_, _, Some(conditional)) => then_body(conditional, text, &mut intervals),
-                _ => {}
-            }
-        }
+    fn new(mut intervals: Vec<(Span, Span)>) -> Self {
         intervals.sort_by_key(|(s, _)| (s.start, std::cmp::Reverse(s.end)));
         Contexts { intervals }
     }

@@ -39,7 +39,7 @@ fn variable(part: &Part) -> Option<&str> {
 }
 
 #[test]
-fn queries_compile_and_match() {
+fn walk_finds_the_nodes() {
     let text = "# c\nX=1 a x | b > f\nexport Y=2\nf() { if [ -z \"$Z\" ]; then Z=3; fi; }\n\
                 for i in 1; do c; done\n( d )\ncase x in y) e;; esac\n[ -n \"$W\" ] || W=4\n";
     let tree = parse_tree(Language::Shell, text, DEFAULT_PARSE_BUDGET).unwrap();
@@ -51,7 +51,8 @@ fn queries_compile_and_match() {
     assert_eq!(found.assignments.len(), 4);
     assert_eq!(found.comments.len(), 1);
     assert!(!found.words.is_empty());
-    let contexts = Contexts::collect(tree.root_node(), text);
+    assert_eq!(found.conditionals.len(), 2);
+    let contexts = Contexts::new(found.intervals.clone());
     let statements: Vec<&str> = contexts
         .intervals
         .iter()

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::Node;
+use tree_sitter::{Node, TreeCursor};
 
+use super::KINDS;
 use crate::model::{Arg, Part, PartKind, Quoting, Span, Value, ValueKind};
 
 /// Words nest only through `${X:-…}` defaults and concatenations; past this depth the rest of a
@@ -36,6 +37,69 @@ enum Escapes {
     AnsiC,
 }
 
+/// How [`ValueBuilder`] reads a node, by kind.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum WordKind {
+    /// Numbers, brace expressions, globs, regexes, error recovery: their text as written.
+    #[default]
+    Other,
+    Word,
+    RawString,
+    AnsiCString,
+    String,
+    TranslatedString,
+    Concatenation,
+    SimpleExpansion,
+    Expansion,
+    CommandSubstitution,
+    ArithmeticExpansion,
+    ProcessSubstitution,
+    Array,
+}
+
+impl WordKind {
+    /// The kinds, with their node kind names.
+    pub(super) const NAMED: [(&'static str, WordKind); 12] = [
+        ("word", WordKind::Word),
+        ("raw_string", WordKind::RawString),
+        ("ansi_c_string", WordKind::AnsiCString),
+        ("string", WordKind::String),
+        ("translated_string", WordKind::TranslatedString),
+        ("concatenation", WordKind::Concatenation),
+        ("simple_expansion", WordKind::SimpleExpansion),
+        ("expansion", WordKind::Expansion),
+        ("command_substitution", WordKind::CommandSubstitution),
+        ("arithmetic_expansion", WordKind::ArithmeticExpansion),
+        ("process_substitution", WordKind::ProcessSubstitution),
+        ("array", WordKind::Array),
+    ];
+
+    fn of(node: Node) -> WordKind {
+        KINDS.role(node.kind_id()).word
+    }
+
+    /// The expansions whose text is cut out of a `"…"` string or heredoc body.
+    fn is_interpolated(self) -> bool {
+        matches!(
+            self,
+            WordKind::SimpleExpansion
+                | WordKind::Expansion
+                | WordKind::CommandSubstitution
+                | WordKind::ArithmeticExpansion
+        )
+    }
+
+    /// The quoting of a value made of this node alone.
+    fn quoting(self) -> Quoting {
+        match self {
+            WordKind::RawString => Quoting::Single,
+            WordKind::String | WordKind::TranslatedString => Quoting::Double,
+            WordKind::AnsiCString => Quoting::AnsiC,
+            _ => Quoting::Bare,
+        }
+    }
+}
+
 /// Builds values from nodes of one source text.
 pub(super) struct ValueBuilder<'a> {
     pub text: &'a str,
@@ -46,18 +110,20 @@ pub(super) struct ValueBuilder<'a> {
 impl<'a> ValueBuilder<'a> {
     /// The value of one word node (`word`, `string`, `raw_string`, `concatenation`, `$X`, …).
     pub fn value(&self, node: Node) -> Value {
-        if node.kind() == "array" {
+        let kind = WordKind::of(node);
+        if kind == WordKind::Array {
             return self.array(node);
         }
         let mut pieces = Vec::new();
         self.pieces(node, Quoting::Bare, 0, &mut pieces);
-        assemble(pieces, node.byte_range(), quoting_of(node.kind()))
+        assemble(pieces, node.byte_range(), kind.quoting())
     }
 
     /// A command argument: a flag when it starts (statically) with `-`, else a positional.
     /// `--name=value` and `-name=value` carry their glued value; `-` and `--` are positionals.
     pub fn arg(&self, node: Node) -> Arg {
-        if node.kind() == "array" {
+        let kind = WordKind::of(node);
+        if kind == WordKind::Array {
             return Arg::Positional(self.array(node));
         }
         let mut pieces = Vec::new();
@@ -66,10 +132,11 @@ impl<'a> ValueBuilder<'a> {
             .iter()
             .find(|p| !p.text.is_empty())
             .is_some_and(|p| p.kind == PartKind::Static && p.text.starts_with('-'));
-        let value = assemble(pieces.clone(), node.byte_range(), quoting_of(node.kind()));
-        if !starts_with_dash
-            || (value.kind == ValueKind::Literal && matches!(value.text.as_str(), "-" | "--"))
-        {
+        if !starts_with_dash {
+            return Arg::Positional(assemble(pieces, node.byte_range(), kind.quoting()));
+        }
+        let value = assemble(pieces.clone(), node.byte_range(), kind.quoting());
+        if value.kind == ValueKind::Literal && matches!(value.text.as_str(), "-" | "--") {
             return Arg::Positional(value);
         }
         // The `=` must come before any expansion: `--$X=y` has no static name.
@@ -126,7 +193,7 @@ impl<'a> ValueBuilder<'a> {
         let mut cursor = node.walk();
         let elements: Vec<Value> = node
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment")
+            .filter(|c| c.kind_id() != KINDS.comment)
             .map(|c| self.value(c))
             .collect();
         let span = node.byte_range();
@@ -166,33 +233,34 @@ impl<'a> ValueBuilder<'a> {
             out.push(self.dynamic_piece(span, quoting, None, None));
             return;
         }
-        match node.kind() {
-            "word" => self.unescape(span, Escapes::Bare, Quoting::Bare, out),
-            "raw_string" => {
+        match WordKind::of(node) {
+            WordKind::Word => self.unescape(span, Escapes::Bare, Quoting::Bare, out),
+            WordKind::RawString => {
                 let inner = strip_quotes(self.text, span, "'", "'");
                 push_verbatim(out, self.text, inner, Quoting::Single);
             }
-            "ansi_c_string" => {
+            WordKind::AnsiCString => {
                 let inner = strip_quotes(self.text, span, "$'", "'");
                 self.unescape(inner, Escapes::AnsiC, Quoting::AnsiC, out);
             }
-            "string" => {
+            WordKind::String => {
                 let inner = strip_quotes(self.text, span, "\"", "\"");
                 self.interpolated(node, inner, Escapes::Double, Quoting::Double, depth, out);
             }
-            "translated_string" | "concatenation" => {
+            WordKind::TranslatedString | WordKind::Concatenation => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
                     self.pieces(child, quoting, depth + 1, out);
                 }
             }
-            "simple_expansion"
-            | "expansion"
-            | "command_substitution"
-            | "arithmetic_expansion"
-            | "process_substitution" => out.push(self.expansion(node, quoting, depth)),
-            // Numbers, brace expressions, globs, regexes, error recovery: their text as written.
-            _ => push_verbatim(out, self.text, span, quoting),
+            WordKind::SimpleExpansion
+            | WordKind::Expansion
+            | WordKind::CommandSubstitution
+            | WordKind::ArithmeticExpansion
+            | WordKind::ProcessSubstitution => out.push(self.expansion(node, quoting, depth)),
+            // Numbers, brace expressions, globs, regexes, error recovery (and an array, which
+            // is no word): their text as written.
+            WordKind::Other | WordKind::Array => push_verbatim(out, self.text, span, quoting),
         }
     }
 
@@ -210,7 +278,7 @@ impl<'a> ValueBuilder<'a> {
         let mut pos = inner.start;
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
-            if !is_expansion(child.kind()) {
+            if !WordKind::of(child).is_interpolated() {
                 // `string_content`/`heredoc_content` are covered by the gaps between expansions.
                 continue;
             }
@@ -233,18 +301,18 @@ impl<'a> ValueBuilder<'a> {
     /// A dynamic piece for `$X`, `${…}`, `$(…)`, `` `…` ``, `$((…))`, `<(…)`.
     fn expansion(&self, node: Node, quoting: Quoting, depth: usize) -> Piece {
         let span = trim_leading_space(self.text, node.byte_range())..node.end_byte();
-        match node.kind() {
-            "simple_expansion" => {
+        match WordKind::of(node) {
+            WordKind::SimpleExpansion => {
                 let name = node
                     .named_child(0)
                     .map(|n| self.text[n.byte_range()].to_string());
                 self.dynamic_piece(span, quoting, name, None)
             }
-            "expansion" => {
+            WordKind::Expansion => {
                 let (name, default) = self.parameter_expansion(node, quoting, depth);
                 self.dynamic_piece(span, quoting, name, default)
             }
-            "command_substitution" => {
+            WordKind::CommandSubstitution => {
                 let mut piece = self.dynamic_piece(span, quoting, None, None);
                 piece.command = self.substituted_command(node);
                 piece
@@ -304,7 +372,7 @@ impl<'a> ValueBuilder<'a> {
             self.pieces(*operand, quoting, depth + 1, &mut pieces);
         }
         let fallback = match operands {
-            [one] => quoting_of(one.kind()),
+            [one] => WordKind::of(*one).quoting(),
             _ => quoting,
         };
         let value = assemble(pieces, first.start_byte()..last.end_byte(), fallback);
@@ -316,7 +384,7 @@ impl<'a> ValueBuilder<'a> {
         let mut cursor = node.walk();
         let mut statements = node
             .named_children(&mut cursor)
-            .filter(|c| c.kind() != "comment" && c.kind() != "file_redirect");
+            .filter(|c| c.kind_id() != KINDS.comment && c.kind_id() != KINDS.file_redirect);
         let statement = statements.next()?;
         if statements.next().is_some() {
             return None;
@@ -372,44 +440,68 @@ impl<'a> ValueBuilder<'a> {
 }
 
 /// The children of `node` with their field names.
-pub(super) fn fields<'t>(node: Node<'t>) -> Vec<(Option<&'t str>, Node<'t>)> {
-    let mut out = Vec::new();
-    let mut cursor = node.walk();
-    if cursor.goto_first_child() {
-        loop {
-            out.push((cursor.field_name(), cursor.node()));
-            if !cursor.goto_next_sibling() {
-                break;
-            }
-        }
+pub(super) fn fields(node: Node<'_>) -> Fields<'_> {
+    Fields {
+        cursor: node.walk(),
+        started: false,
     }
-    out
+}
+
+/// Iterator of [`fields`].
+pub(super) struct Fields<'t> {
+    cursor: TreeCursor<'t>,
+    started: bool,
+}
+
+impl<'t> Iterator for Fields<'t> {
+    type Item = (Option<&'t str>, Node<'t>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let moved = if self.started {
+            self.cursor.goto_next_sibling()
+        } else {
+            self.started = true;
+            self.cursor.goto_first_child()
+        };
+        moved.then(|| (self.cursor.field_name(), self.cursor.node()))
+    }
 }
 
 /// The command a statement ends with when it is a single command or pipeline:
 /// `a | b` → `b`, `cmd > f` → `cmd`, `! cmd` → `cmd`.
 pub(super) fn last_command(statement: Node) -> Option<Node> {
+    let kinds = &*KINDS;
     let mut node = statement;
     loop {
-        node = match node.kind() {
-            "command" => return Some(node),
-            "redirected_statement" => node.child_by_field_name("body")?,
-            "negated_command" => node.named_child(0)?,
-            "pipeline" => node.named_children(&mut node.walk()).last()?,
-            _ => return None,
+        let kind = node.kind_id();
+        node = if kind == kinds.command {
+            return Some(node);
+        } else if kind == kinds.redirected_statement {
+            node.child_by_field_name("body")?
+        } else if kind == kinds.negated_command {
+            node.named_child(0)?
+        } else if kind == kinds.pipeline {
+            node.named_children(&mut node.walk()).last()?
+        } else {
+            return None;
         };
     }
 }
 
 /// The command a statement starts with when it is a single command or pipeline.
 pub(super) fn first_command(statement: Node) -> Option<Node> {
+    let kinds = &*KINDS;
     let mut node = statement;
     loop {
-        node = match node.kind() {
-            "command" => return Some(node),
-            "redirected_statement" => node.child_by_field_name("body")?,
-            "negated_command" | "pipeline" => node.named_child(0)?,
-            _ => return None,
+        let kind = node.kind_id();
+        node = if kind == kinds.command {
+            return Some(node);
+        } else if kind == kinds.redirected_statement {
+            node.child_by_field_name("body")?
+        } else if kind == kinds.negated_command || kind == kinds.pipeline {
+            node.named_child(0)?
+        } else {
+            return None;
         };
     }
 }
@@ -430,22 +522,6 @@ fn body_lines(text: &str, span: Span) -> Span {
         _ => span.end,
     };
     start..end.max(start)
-}
-
-fn is_expansion(kind: &str) -> bool {
-    matches!(
-        kind,
-        "simple_expansion" | "expansion" | "command_substitution" | "arithmetic_expansion"
-    )
-}
-
-fn quoting_of(kind: &str) -> Quoting {
-    match kind {
-        "raw_string" => Quoting::Single,
-        "string" | "translated_string" => Quoting::Double,
-        "ansi_c_string" => Quoting::AnsiC,
-        _ => Quoting::Bare,
-    }
 }
 
 fn dynamic(variable: Option<String>, default: Option<Box<Value>>) -> PartKind {
