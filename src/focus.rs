@@ -24,17 +24,25 @@ pub struct Triggers {
     /// where a token format matches: `cio` in `suspicious` or `key-` in `key-value` is no
     /// trigger.
     tokens: AhoCorasick,
-    /// `://` and credential keywords. `://` counts in comments too (a URL with userinfo);
-    /// keywords count in code and strings, `first_gated..first_ungated` only when a value can
-    /// follow them. Leftmost-longest: a shadowed keyword starts inside a longer one, in the
-    /// same unit.
+    /// `://`, credential keywords, catalog command names and short credential names, in that
+    /// order, in one automaton reporting every occurrence (overlapping: `mysql` and
+    /// `mysqldump`, `sig` and `signature`, `pass` and `password` all come out, and each is
+    /// judged on its own). `://` counts in comments too (a URL with userinfo); keywords count
+    /// in code and strings, `first_gated..first_ungated` only when a value can follow them;
+    /// command and short names count as whole words only, outside comments.
     words: AhoCorasick,
     first_gated: usize,
     first_ungated: usize,
-    /// Command names, which count as whole words only.
-    commands: AhoCorasick,
-    /// Credential names too short for substrings, which count as whole words (`_` separates).
-    names: AhoCorasick,
+    first_command: usize,
+    first_name: usize,
+}
+
+/// What an occurrence of a pattern of [`Triggers::words`] is.
+enum Word {
+    Url,
+    Keyword { gated: bool },
+    Command,
+    Name,
 }
 
 impl Triggers {
@@ -53,29 +61,43 @@ impl Triggers {
         words.extend(code.iter().map(|s| s.to_ascii_lowercase()));
         let first_ungated = words.len();
         words.extend(ungated.iter().map(|s| s.to_ascii_lowercase()));
-        let build = |patterns: &[String], case_insensitive: bool| {
+        let first_command = words.len();
+        let mut commands: Vec<String> = catalog.command_names().map(str::to_owned).collect();
+        commands.sort();
+        words.extend(commands);
+        let first_name = words.len();
+        words.extend(names.iter().map(|s| s.to_ascii_lowercase()));
+        let build = |patterns: &[String], case_insensitive: bool, kind: MatchKind| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(case_insensitive)
-                // Whole-word patterns need the longest match at a position (`signature`, not
-                // `sig`; `mysqldump`, not `mysql`); for substrings any match does.
-                .match_kind(MatchKind::LeftmostLongest)
+                .match_kind(kind)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(patterns)
                 .expect("trigger patterns build")
         };
-        let mut commands: Vec<String> = catalog.command_names().map(str::to_owned).collect();
-        commands.sort();
         let tokens: Vec<String> = tokens.iter().map(|s| s.to_string()).collect();
         Triggers {
-            tokens: build(&tokens, false),
-            words: build(&words, true),
+            // Any token occurrence selects its line's unit: the first at a position does.
+            tokens: build(&tokens, false, MatchKind::LeftmostFirst),
+            words: build(&words, true, MatchKind::Standard),
             first_gated,
             first_ungated,
-            commands: build(&commands, true),
-            names: build(
-                &names.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                true,
-            ),
+            first_command,
+            first_name,
+        }
+    }
+
+    fn word(&self, pattern: usize) -> Word {
+        if pattern < self.first_gated {
+            Word::Url
+        } else if pattern < self.first_command {
+            Word::Keyword {
+                gated: pattern < self.first_ungated,
+            }
+        } else if pattern < self.first_name {
+            Word::Command
+        } else {
+            Word::Name
         }
     }
 
@@ -83,17 +105,22 @@ impl Triggers {
     /// that spares a file without one the lexer.
     pub fn any(&self, text: &str) -> bool {
         let bytes = text.as_bytes();
-        self.words.is_match(text)
+        self.words
+            .find_overlapping_iter(text)
+            .any(|m| match self.word(m.pattern().as_usize()) {
+                Word::Url | Word::Keyword { .. } => true,
+                Word::Command => {
+                    command_before(bytes, m.start().wrapping_sub(1))
+                        && command_after(bytes, m.end())
+                }
+                Word::Name => {
+                    name_boundary(bytes, m.start().wrapping_sub(1)) && name_boundary(bytes, m.end())
+                }
+            })
             || self
                 .tokens
                 .find_iter(text)
                 .any(|m| token_on_line(text, m.start()))
-            || self.commands.find_iter(text).any(|m| {
-                command_before(bytes, m.start().wrapping_sub(1)) && command_after(bytes, m.end())
-            })
-            || self.names.find_iter(text).any(|m| {
-                name_boundary(bytes, m.start().wrapping_sub(1)) && name_boundary(bytes, m.end())
-            })
     }
 
     /// Start offsets of the triggers in `text` (sorted; a unit needs only one). `gated`: a
@@ -116,54 +143,43 @@ impl Triggers {
                 out.push(m.start());
             }
         }
-        for m in self.words.find_iter(text) {
-            let pattern = m.pattern().as_usize();
-            if pattern < self.first_gated {
+        let value_follows = |m: &aho_corasick::Match| {
+            value_follows(
+                bytes,
+                m.start(),
+                m.end(),
+                units.in_string(m.start()),
+                literal_names,
+            )
+        };
+        for m in self.words.find_overlapping_iter(text) {
+            // Occurrences within a unit already selected change nothing.
+            if out.last().is_some_and(|&last| {
+                units.unit_at(last).is_some() && units.unit_at(last) == units.unit_at(m.start())
+            }) {
+                continue;
+            }
+            let counts = match self.word(m.pattern().as_usize()) {
                 // `://` announces a credential only with userinfo (`@`) or a query (`=`).
-                if !rest_of_line_has_at_or_equals(bytes, m.end()) {
-                    continue;
-                }
-            } else {
-                if units.in_comment(m.start()) {
-                    continue;
-                }
+                Word::Url => rest_of_line_has_at_or_equals(bytes, m.end()),
                 // A keyword counts when a value could follow it (see `value_follows`).
-                if gated
-                    && pattern < self.first_ungated
-                    && !value_follows(
-                        bytes,
-                        m.start(),
-                        m.end(),
-                        units.in_string(m.start()),
-                        literal_names,
-                    )
-                {
-                    continue;
+                Word::Keyword { gated: gated_word } => {
+                    let needs_value = gated && gated_word;
+                    !units.in_comment(m.start()) && (!needs_value || value_follows(&m))
                 }
-            }
-            out.push(m.start());
-        }
-        for m in self.commands.find_iter(text) {
-            if command_before(bytes, m.start().wrapping_sub(1))
-                && command_after(bytes, m.end())
-                && !units.in_comment(m.start())
-            {
-                out.push(m.start());
-            }
-        }
-        for m in self.names.find_iter(text) {
-            if name_boundary(bytes, m.start().wrapping_sub(1))
-                && name_boundary(bytes, m.end())
-                && !units.in_comment(m.start())
-                && (!gated
-                    || value_follows(
-                        bytes,
-                        m.start(),
-                        m.end(),
-                        units.in_string(m.start()),
-                        literal_names,
-                    ))
-            {
+                Word::Command => {
+                    command_before(bytes, m.start().wrapping_sub(1))
+                        && command_after(bytes, m.end())
+                        && !units.in_comment(m.start())
+                }
+                Word::Name => {
+                    name_boundary(bytes, m.start().wrapping_sub(1))
+                        && name_boundary(bytes, m.end())
+                        && !units.in_comment(m.start())
+                        && (!gated || value_follows(&m))
+                }
+            };
+            if counts {
                 out.push(m.start());
             }
         }
