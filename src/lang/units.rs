@@ -1233,11 +1233,10 @@ pub fn skeleton(language: Language, text: &str, units: &Units, selected: &[usize
     let mut line_start = 0;
     let mut scanned = 0;
     let mut point = |offset: usize| {
-        for (i, &c) in bytes[scanned..offset].iter().enumerate() {
-            if c == b'\n' {
-                row += 1;
-                line_start = scanned + i + 1;
-            }
+        let between = &bytes[scanned..offset];
+        if let Some(last) = memchr::memrchr(b'\n', between) {
+            row += memchr::memchr_iter(b'\n', between).count();
+            line_start = scanned + last + 1;
         }
         scanned = offset;
         tree_sitter::Point {
