@@ -57,20 +57,22 @@ pub struct Tool {
     pub rule: String,
     #[serde(default, rename = "secret")]
     pub secrets: Vec<SecretArg>,
-    /// The flags above flattened for binding, built on first use (binding runs for every
+    /// The fields above laid out for binding, built on first use (binding runs for every
     /// command that names the tool, so it must not walk the spec's nested lists each time).
     #[serde(skip)]
-    flag_table: OnceLock<FlagTable>,
+    binding_tables: OnceLock<BindingTables>,
 }
 
-/// A tool's flags as binding looks them up.
+/// A tool's spec as binding looks it up.
 #[derive(Debug, Clone, Default)]
-struct FlagTable {
+struct BindingTables {
     /// Every flag the tool knows, in catalog order (secret flags and their `requires`, then
     /// `value_flags`, then `switches`), without exact duplicates.
     known: Vec<KnownFlag>,
     /// Short flags whose value may be attached (`-pSECRET`), in catalog order.
     attached: Vec<String>,
+    /// `subcommands` with each `a|b` split into its alternatives.
+    subcommands: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -283,8 +285,8 @@ impl Catalog {
 }
 
 impl Tool {
-    fn flag_table(&self) -> &FlagTable {
-        self.flag_table.get_or_init(|| {
+    fn tables(&self) -> &BindingTables {
+        self.binding_tables.get_or_init(|| {
             let mut known: Vec<KnownFlag> = Vec::new();
             let all = self
                 .secrets
@@ -308,7 +310,16 @@ impl Tool {
                 .filter(|f| f.len() == 2 && !f.starts_with("--"))
                 .cloned()
                 .collect();
-            FlagTable { known, attached }
+            let subcommands = self
+                .subcommands
+                .iter()
+                .map(|want| want.split('|').map(str::to_owned).collect())
+                .collect();
+            BindingTables {
+                known,
+                attached,
+                subcommands,
+            }
         })
     }
 
@@ -318,7 +329,7 @@ impl Tool {
     }
 
     fn known_flag(&self, written: &str) -> Option<&KnownFlag> {
-        let known = &self.flag_table().known;
+        let known = &self.tables().known;
         if self.powershell || written.starts_with('/') {
             if let Some(f) = known
                 .iter()
@@ -355,7 +366,7 @@ impl Tool {
         if written.len() <= 2 {
             return None;
         }
-        self.flag_table()
+        self.tables()
             .attached
             .iter()
             .map(String::as_str)
@@ -366,12 +377,15 @@ impl Tool {
     /// [`bind`] cannot match: most commands that name a multi-entry tool (`docker`, `az`) are
     /// rejected here without binding.
     fn may_match_subcommands(&self, cmd: &Command) -> bool {
-        self.subcommands.iter().all(|want| {
-            cmd.positionals().any(|v| {
-                v.kind == ValueKind::Literal && want.split('|').any(|alt| glob_match(alt, &v.text))
-            })
+        self.tables().subcommands.iter().all(|alternatives| {
+            cmd.positionals()
+                .any(|v| v.kind == ValueKind::Literal && matches_any(alternatives, &v.text))
         })
     }
+}
+
+fn matches_any(globs: &[String], text: &str) -> bool {
+    globs.iter().any(|g| glob_match(g, text))
 }
 
 fn starts_with_ignore_ascii_case(text: &str, prefix: &str) -> bool {
@@ -394,7 +408,9 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     // Compares bytes ASCII case-insensitively instead of lower-casing copies: ASCII case
     // mapping keeps byte lengths, so positions agree with the lower-cased strings.
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    let (Some(first_star), Some(last_star)) = (memchr::memchr(b'*', p), memchr::memrchr(b'*', p))
+    // Patterns and words are short: a plain scan beats a vectorised search's setup.
+    let star = |&b: &u8| b == b'*';
+    let (Some(first_star), Some(last_star)) = (p.iter().position(star), p.iter().rposition(star))
     else {
         return p.eq_ignore_ascii_case(t);
     };
@@ -559,15 +575,15 @@ pub fn bind<'a>(cmd: &'a Command, tool: &'a Tool) -> Bound<'a> {
 /// Finds the tool's subcommand words among the positionals, skipping words that may be the
 /// values of flags the catalog does not list (`kubectl --context prod create secret`).
 fn match_subcommands<'a>(tool: &Tool, bound: &mut Bound<'a>, maybe_values: &[bool]) {
+    let subcommands = &tool.tables().subcommands;
     let mut next = 0;
     let mut end = 0;
     let mut words = Vec::new();
     for (i, &v) in bound.positionals.iter().enumerate() {
-        let Some(want) = tool.subcommands.get(next) else {
+        let Some(alternatives) = subcommands.get(next) else {
             break;
         };
-        let hit =
-            v.kind == ValueKind::Literal && want.split('|').any(|alt| glob_match(alt, &v.text));
+        let hit = v.kind == ValueKind::Literal && matches_any(alternatives, &v.text);
         if hit {
             next += 1;
             end = i + 1;
@@ -576,7 +592,7 @@ fn match_subcommands<'a>(tool: &Tool, bound: &mut Bound<'a>, maybe_values: &[boo
             break;
         }
     }
-    bound.matched = next == tool.subcommands.len();
+    bound.matched = next == subcommands.len();
     if bound.matched {
         bound.rest_start = end;
         bound.subcommand = words;

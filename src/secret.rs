@@ -942,6 +942,10 @@ pub const TOKEN_TRIGGERS: &[&str] = &[
 /// Finds every known token in `text`. Overlapping matches keep the earliest, longest.
 pub fn find_tokens(text: &str) -> Vec<TokenMatch> {
     let mut out: Vec<TokenMatch> = Vec::new();
+    // `is_match` answers the usual "none" without allocating the set of matching formats.
+    if !TOKEN_SET.is_match(text) {
+        return out;
+    }
     let present = TOKEN_SET.matches(text);
     if !present.matched_any() {
         return out;

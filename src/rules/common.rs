@@ -836,12 +836,9 @@ pub fn dynamic_mask(value: &Value) -> Vec<bool> {
     let mut mask = vec![false; value.text.len()];
     for p in &value.parts {
         if matches!(p.kind, crate::model::PartKind::Dynamic { .. }) {
-            for m in mask
-                .iter_mut()
-                .take(p.text_range.end)
-                .skip(p.text_range.start)
-            {
-                *m = true;
+            let end = p.text_range.end.min(mask.len());
+            if let Some(dynamic) = mask.get_mut(p.text_range.start..end) {
+                dynamic.fill(true);
             }
         }
     }

@@ -132,9 +132,9 @@ pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Findin
 fn requirements_met(spec: &SecretArg, bound: &Bound) -> bool {
     spec.requires.is_empty()
         || bound.flags.iter().any(|f| {
-            spec.requires.iter().any(|r| {
-                f.canonical == Some(r.as_str()) || f.written.eq_ignore_ascii_case(r)
-            })
+            spec.requires
+                .iter()
+                .any(|r| f.canonical == Some(r.as_str()) || f.written.eq_ignore_ascii_case(r))
         })
 }
 
