@@ -5,8 +5,9 @@
 //! This module also binds a command's arguments to a tool's flags (`bind`), which needs to
 //! know which flags take a value.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use serde::Deserialize;
 
@@ -56,6 +57,29 @@ pub struct Tool {
     pub rule: String,
     #[serde(default, rename = "secret")]
     pub secrets: Vec<SecretArg>,
+    /// The fields above laid out for binding, built on first use (binding runs for every
+    /// command that names the tool, so it must not walk the spec's nested lists each time).
+    #[serde(skip)]
+    binding_tables: OnceLock<BindingTables>,
+}
+
+/// A tool's spec as binding looks it up.
+#[derive(Debug, Clone, Default)]
+struct BindingTables {
+    /// Every flag the tool knows, in catalog order (secret flags and their `requires`, then
+    /// `value_flags`, then `switches`), without exact duplicates.
+    known: Vec<KnownFlag>,
+    /// Short flags whose value may be attached (`-pSECRET`), in catalog order.
+    attached: Vec<String>,
+    /// `subcommands` with each `a|b` split into its alternatives.
+    subcommands: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+struct KnownFlag {
+    spelling: String,
+    /// The next word is the flag's value.
+    takes_value: bool,
 }
 
 /// How the credential sits inside the argument's value.
@@ -223,53 +247,109 @@ impl Catalog {
         self.by_command.keys().map(String::as_str)
     }
 
-    /// Tools invoked by `cmd` whose subcommand words match.
-    pub fn tools_for<'c>(&'c self, cmd: &Command) -> Vec<(&'c Tool, Bound)> {
-        let Some(indices) = self.by_command.get(&cmd.name) else {
-            return Vec::new();
-        };
-        indices
-            .iter()
+    /// Tools invoked by `cmd` whose subcommand words match, each with `cmd`'s arguments bound
+    /// to its flags.
+    pub fn tools_for<'a>(
+        &'a self,
+        cmd: &'a Command,
+    ) -> impl Iterator<Item = (&'a Tool, Bound<'a>)> + 'a {
+        self.bind_tools(cmd, |_| true)
+    }
+
+    /// [`Catalog::tools_for`] restricted to the entries that `rule` reports; the others are
+    /// not bound at all.
+    pub fn tools_for_rule<'a>(
+        &'a self,
+        cmd: &'a Command,
+        rule: &'a str,
+    ) -> impl Iterator<Item = (&'a Tool, Bound<'a>)> + 'a {
+        self.bind_tools(cmd, move |tool| tool.rule == rule)
+    }
+
+    fn bind_tools<'a>(
+        &'a self,
+        cmd: &'a Command,
+        wanted: impl Fn(&Tool) -> bool + 'a,
+    ) -> impl Iterator<Item = (&'a Tool, Bound<'a>)> + 'a {
+        self.by_command
+            .get(&cmd.name)
+            .into_iter()
+            .flatten()
             .map(|&i| &self.tools[i])
-            .filter_map(|tool| {
+            .filter(move |tool| wanted(tool) && tool.may_match_subcommands(cmd))
+            .filter_map(move |tool| {
                 let bound = bind(cmd, tool);
                 bound.matched.then_some((tool, bound))
             })
-            .collect()
     }
 }
 
 impl Tool {
-    /// All flags this tool knows, for prefix matching.
-    fn known_flags(&self) -> impl Iterator<Item = &str> {
-        self.secrets
-            .iter()
-            .flat_map(|s| s.flags.iter().chain(s.requires.iter()))
-            .chain(self.value_flags.iter())
-            .chain(self.switches.iter())
-            .map(String::as_str)
+    fn tables(&self) -> &BindingTables {
+        self.binding_tables.get_or_init(|| {
+            let mut known: Vec<KnownFlag> = Vec::new();
+            let all = self
+                .secrets
+                .iter()
+                .flat_map(|s| s.flags.iter().chain(s.requires.iter()))
+                .chain(self.value_flags.iter())
+                .chain(self.switches.iter());
+            for flag in all {
+                if !known.iter().any(|k| k.spelling == *flag) {
+                    known.push(KnownFlag {
+                        spelling: flag.clone(),
+                        takes_value: self.takes_value(flag),
+                    });
+                }
+            }
+            let attached = self
+                .secrets
+                .iter()
+                .filter(|s| s.attached || s.attached_only)
+                .flat_map(|s| s.flags.iter())
+                .filter(|f| f.len() == 2 && !f.starts_with("--"))
+                .cloned()
+                .collect();
+            let subcommands = self
+                .subcommands
+                .iter()
+                .map(|want| want.split('|').map(str::to_owned).collect())
+                .collect();
+            BindingTables {
+                known,
+                attached,
+                subcommands,
+            }
+        })
     }
 
     /// The canonical spelling of `written` among the tool's flags, if it is one of them.
     pub fn canonical_flag(&self, written: &str) -> Option<&str> {
+        self.known_flag(written).map(|f| f.spelling.as_str())
+    }
+
+    fn known_flag(&self, written: &str) -> Option<&KnownFlag> {
+        let known = &self.tables().known;
         if self.powershell || written.starts_with('/') {
-            if let Some(f) = self.known_flags().find(|f| f.eq_ignore_ascii_case(written)) {
+            if let Some(f) = known
+                .iter()
+                .find(|f| f.spelling.eq_ignore_ascii_case(written))
+            {
                 return Some(f);
             }
             if self.powershell && written.starts_with('-') && !written.starts_with("--") {
-                let lower = written.to_ascii_lowercase();
-                let mut matches = self
-                    .known_flags()
-                    .filter(|f| f.to_ascii_lowercase().starts_with(&lower));
+                let mut matches = known
+                    .iter()
+                    .filter(|f| starts_with_ignore_ascii_case(&f.spelling, written));
                 let first = matches.next()?;
                 // Unique prefix (PowerShell binds an unambiguous abbreviation).
-                if matches.all(|f| f.eq_ignore_ascii_case(first)) {
+                if matches.all(|f| f.spelling.eq_ignore_ascii_case(&first.spelling)) {
                     return Some(first);
                 }
             }
             None
         } else {
-            self.known_flags().find(|f| *f == written)
+            known.iter().find(|f| f.spelling == written)
         }
     }
 
@@ -281,72 +361,111 @@ impl Tool {
                 .any(|s| !s.attached_only && s.flags.iter().any(|f| f == canonical))
     }
 
-    fn attached_flag(&self, written: &str) -> Option<(&str, &SecretArg)> {
-        self.secrets
+    /// The short flag that `written` starts with when it is `-pSECRET`.
+    fn attached_flag(&self, written: &str) -> Option<&str> {
+        if written.len() <= 2 {
+            return None;
+        }
+        self.tables()
+            .attached
             .iter()
-            .filter(|s| s.attached || s.attached_only)
-            .flat_map(|s| s.flags.iter().map(move |f| (f.as_str(), s)))
-            .find(|(f, _)| {
-                f.len() == 2 && !f.starts_with("--") && written.len() > 2 && written.starts_with(f)
-            })
+            .map(String::as_str)
+            .find(|f| written.starts_with(f))
     }
+
+    /// False when some subcommand word is missing from the command's literal positionals, so
+    /// [`bind`] cannot match: most commands that name a multi-entry tool (`docker`, `az`) are
+    /// rejected here without binding.
+    fn may_match_subcommands(&self, cmd: &Command) -> bool {
+        self.tables().subcommands.iter().all(|alternatives| {
+            cmd.positionals()
+                .any(|v| v.kind == ValueKind::Literal && matches_any(alternatives, &v.text))
+        })
+    }
+}
+
+fn matches_any(globs: &[String], text: &str) -> bool {
+    globs.iter().any(|g| glob_match(g, text))
+}
+
+fn starts_with_ignore_ascii_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+}
+
+/// The first position of `needle` in `haystack`, ASCII case-insensitively.
+fn find_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Case-insensitive glob with `*` wildcards.
 pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let p = pattern.to_ascii_lowercase();
-    let t = text.to_ascii_lowercase();
-    let pieces: Vec<&str> = p.split('*').collect();
-    if pieces.len() == 1 {
-        return p == t;
-    }
-    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
-    if !t.starts_with(first) || !t[first.len()..].ends_with(last) {
+    // Compares bytes ASCII case-insensitively instead of lower-casing copies: ASCII case
+    // mapping keeps byte lengths, so positions agree with the lower-cased strings.
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    // Patterns and words are short: a plain scan beats a vectorised search's setup.
+    let star = |&b: &u8| b == b'*';
+    let (Some(first_star), Some(last_star)) = (p.iter().position(star), p.iter().rposition(star))
+    else {
+        return p.eq_ignore_ascii_case(t);
+    };
+    let (first, last) = (&p[..first_star], &p[last_star + 1..]);
+    if t.len() < first.len() || !t[..first.len()].eq_ignore_ascii_case(first) {
         return false;
     }
-    let mut rest = &t[first.len()..t.len() - last.len()];
-    for piece in &pieces[1..pieces.len() - 1] {
-        match rest.find(piece) {
-            Some(i) => rest = &rest[i + piece.len()..],
-            None => return false,
+    let tail = &t[first.len()..];
+    if tail.len() < last.len() || !tail[tail.len() - last.len()..].eq_ignore_ascii_case(last) {
+        return false;
+    }
+    let mut rest = &tail[..tail.len() - last.len()];
+    if first_star < last_star {
+        for piece in p[first_star + 1..last_star].split(|&b| b == b'*') {
+            match find_ignore_ascii_case(rest, piece) {
+                Some(i) => rest = &rest[i + piece.len()..],
+                None => return false,
+            }
         }
     }
     true
 }
 
-/// A flag with the value bound to it (if any).
+/// A flag with the value bound to it (if any). Borrows from the command and the tool.
 #[derive(Clone, Debug)]
-pub struct BoundFlag {
+pub struct BoundFlag<'a> {
     /// The flag as written (`--password`, `-Pass`).
-    pub written: String,
+    pub written: &'a str,
     /// The catalog's spelling, when the tool knows the flag.
-    pub canonical: Option<String>,
-    pub value: Option<Value>,
+    pub canonical: Option<&'a str>,
+    /// The command's own value, or one cut out of the flag's word (`--password=x`, `-pSECRET`).
+    pub value: Option<Cow<'a, Value>>,
     pub glued: bool,
     pub name_span: crate::model::Span,
 }
 
 /// A command's arguments interpreted with one tool's flag spec.
 #[derive(Clone, Debug, Default)]
-pub struct Bound {
-    pub flags: Vec<BoundFlag>,
+pub struct Bound<'a> {
+    pub flags: Vec<BoundFlag<'a>>,
     /// Positional values in order (subcommand words included).
-    pub positionals: Vec<Value>,
+    pub positionals: Vec<&'a Value>,
     /// True when the tool's subcommand words were found.
     pub matched: bool,
-    /// Positionals after the subcommand words (what `positional = N` counts).
-    pub rest: Vec<Value>,
+    /// Where the positionals after the subcommand words start.
+    rest_start: usize,
     /// The subcommand words as written (`upload`, `repo add`).
-    pub subcommand: Vec<String>,
+    pub subcommand: Vec<&'a str>,
     /// Splatted variables (`@params`).
-    pub splats: Vec<String>,
+    pub splats: Vec<&'a str>,
 }
 
-impl Bound {
+impl<'a> Bound<'a> {
     pub fn has_flag(&self, canonical: &str) -> bool {
-        self.flags
-            .iter()
-            .any(|f| f.canonical.as_deref() == Some(canonical))
+        self.flags.iter().any(|f| f.canonical == Some(canonical))
     }
 
     pub fn flag_value(&self, canonical: &[String]) -> Option<&Value> {
@@ -354,17 +473,25 @@ impl Bound {
             .iter()
             .find(|f| {
                 f.canonical
-                    .as_deref()
                     .is_some_and(|c| canonical.iter().any(|x| x == c))
             })
-            .and_then(|f| f.value.as_ref())
+            .and_then(|f| f.value.as_deref())
+    }
+
+    /// Positionals after the subcommand words (empty unless `matched`).
+    pub fn rest(&self) -> &[&'a Value] {
+        if self.matched {
+            &self.positionals[self.rest_start..]
+        } else {
+            &[]
+        }
     }
 }
 
 /// Binds `cmd`'s arguments to `tool`'s flags: a flag that takes a value consumes the next
 /// word unless the value was glued; `-pSECRET` splits where the flag takes attached values;
 /// Windows `/flag:value` and `/flag value` are flags when the tool knows them.
-pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
+pub fn bind<'a>(cmd: &'a Command, tool: &'a Tool) -> Bound<'a> {
     let mut out = Bound::default();
     let mut args = cmd.args.iter().peekable();
     // Positionals that directly follow a flag the tool does not know: maybe that flag's value.
@@ -376,38 +503,39 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
         }
         let follows_unknown = std::mem::take(&mut after_unknown_flag);
         match arg {
-            Arg::Splat { variable, .. } => out.splats.push(variable.clone()),
+            Arg::Splat { variable, .. } => out.splats.push(variable),
             Arg::Flag {
                 name,
                 name_span,
                 value,
                 ..
             } => {
-                let (written, glued_value) = split_glued(tool, name, name_span, value.clone());
-                let canonical = tool.canonical_flag(&written).map(str::to_owned);
+                let (written, glued_value) = split_glued(tool, name, name_span, value.as_ref());
+                let known = tool.known_flag(written);
                 let mut flag = BoundFlag {
-                    written: written.clone(),
-                    canonical: canonical.clone(),
-                    value: glued_value.clone(),
+                    written,
+                    canonical: known.map(|k| k.spelling.as_str()),
                     glued: glued_value.is_some(),
+                    value: glued_value,
                     name_span: name_span.clone(),
                 };
-                if canonical.is_none()
-                    && glued_value.is_none()
-                    && let Some((short, _)) = tool.attached_flag(&written)
+                if known.is_none()
+                    && flag.value.is_none()
+                    && let Some(short) = tool.attached_flag(written)
                 {
                     // `-pSECRET`: the value is the rest of the word.
                     let start = name_span.start + short.len();
-                    flag.canonical = Some(short.to_owned());
-                    flag.written = short.to_owned();
-                    flag.value = (name_span.len() == written.len())
-                        .then(|| literal_value(start..name_span.end, &written[short.len()..]));
+                    flag.canonical = Some(short);
+                    flag.written = short;
+                    flag.value = (name_span.len() == written.len()).then(|| {
+                        Cow::Owned(literal_value(start..name_span.end, &written[short.len()..]))
+                    });
                     flag.glued = true;
                 } else if flag.value.is_none()
-                    && canonical.as_deref().is_some_and(|c| tool.takes_value(c))
+                    && known.is_some_and(|k| k.takes_value)
                     && let Some(Arg::Positional(v)) = args.peek()
                 {
-                    flag.value = Some(v.clone());
+                    flag.value = Some(Cow::Borrowed(v));
                     args.next();
                 }
                 after_unknown_flag = flag.canonical.is_none() && flag.value.is_none();
@@ -416,28 +544,27 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
             Arg::Positional(v) => {
                 if v.kind != ValueKind::Dynamic
                     && v.text.starts_with('/')
-                    && let Some((written, rest)) = split_windows_flag(v, tool)
+                    && let Some((written, known, rest)) = split_windows_flag(v, tool)
                 {
-                    let canonical = tool.canonical_flag(&written).map(str::to_owned);
                     let mut flag = BoundFlag {
                         written,
-                        canonical: canonical.clone(),
-                        value: rest.clone(),
+                        canonical: Some(known.spelling.as_str()),
                         glued: rest.is_some(),
+                        value: rest.map(Cow::Owned),
                         name_span: v.span.clone(),
                     };
-                    if rest.is_none()
-                        && canonical.as_deref().is_some_and(|c| tool.takes_value(c))
+                    if flag.value.is_none()
+                        && known.takes_value
                         && let Some(Arg::Positional(next)) = args.peek()
                     {
-                        flag.value = Some(next.clone());
+                        flag.value = Some(Cow::Borrowed(next));
                         args.next();
                     }
                     out.flags.push(flag);
                     continue;
                 }
                 maybe_values.push(follows_unknown);
-                out.positionals.push(v.clone());
+                out.positionals.push(v);
             }
         }
     }
@@ -447,40 +574,40 @@ pub fn bind(cmd: &Command, tool: &Tool) -> Bound {
 
 /// Finds the tool's subcommand words among the positionals, skipping words that may be the
 /// values of flags the catalog does not list (`kubectl --context prod create secret`).
-fn match_subcommands(tool: &Tool, bound: &mut Bound, maybe_values: &[bool]) {
+fn match_subcommands<'a>(tool: &Tool, bound: &mut Bound<'a>, maybe_values: &[bool]) {
+    let subcommands = &tool.tables().subcommands;
     let mut next = 0;
     let mut end = 0;
     let mut words = Vec::new();
-    for (i, v) in bound.positionals.iter().enumerate() {
-        let Some(want) = tool.subcommands.get(next) else {
+    for (i, &v) in bound.positionals.iter().enumerate() {
+        let Some(alternatives) = subcommands.get(next) else {
             break;
         };
-        let hit =
-            v.kind == ValueKind::Literal && want.split('|').any(|alt| glob_match(alt, &v.text));
+        let hit = v.kind == ValueKind::Literal && matches_any(alternatives, &v.text);
         if hit {
             next += 1;
             end = i + 1;
-            words.push(v.text.clone());
+            words.push(v.text.as_str());
         } else if !maybe_values[i] && !tool.skip.iter().any(|g| glob_match(g, &v.text)) {
             break;
         }
     }
-    bound.matched = next == tool.subcommands.len();
+    bound.matched = next == subcommands.len();
     if bound.matched {
-        bound.rest = bound.positionals[end..].to_vec();
+        bound.rest_start = end;
         bound.subcommand = words;
     }
 }
 
 /// `--password=x` (or `-Dsonar.token=x`) written as one flag token.
-fn split_glued(
+fn split_glued<'a>(
     tool: &Tool,
-    name: &str,
+    name: &'a str,
     name_span: &crate::model::Span,
-    value: Option<Value>,
-) -> (String, Option<Value>) {
-    if value.is_some() {
-        return (name.to_owned(), value);
+    value: Option<&'a Value>,
+) -> (&'a str, Option<Cow<'a, Value>>) {
+    if let Some(value) = value {
+        return (name, Some(Cow::Borrowed(value)));
     }
     if let Some(eq) = name.find('=')
         && name_span.len() == name.len()
@@ -488,23 +615,30 @@ fn split_glued(
     {
         let start = name_span.start + eq + 1;
         return (
-            name[..eq].to_owned(),
-            Some(literal_value(start..name_span.end, &name[eq + 1..])),
+            &name[..eq],
+            Some(Cow::Owned(literal_value(
+                start..name_span.end,
+                &name[eq + 1..],
+            ))),
         );
     }
-    (name.to_owned(), None)
+    (name, None)
 }
 
 /// `/pass:secret` → (`/pass`, Some(secret)); `/RP` → (`/RP`, None) when the tool knows `/RP`.
-fn split_windows_flag(v: &Value, tool: &Tool) -> Option<(String, Option<Value>)> {
+/// The flag comes as written and as the tool knows it.
+fn split_windows_flag<'a>(
+    v: &'a Value,
+    tool: &'a Tool,
+) -> Option<(&'a str, &'a KnownFlag, Option<Value>)> {
     let text = &v.text;
     let (name, rest) = match text.find(':') {
         Some(i) => (&text[..i], Some(i + 1)),
         None => (text.as_str(), None),
     };
-    tool.canonical_flag(name)?;
+    let known = tool.known_flag(name)?;
     let rest = rest.map(|i| sub_value(v, i..text.len()));
-    Some((name.to_owned(), rest))
+    Some((name, known, rest))
 }
 
 /// A literal value covering `span` whose text is `text` (verbatim source).

@@ -15,7 +15,6 @@ pub fn is_placeholder(value: &str) -> bool {
     if v.is_empty() {
         return true;
     }
-    let lower = v.to_ascii_lowercase();
     if (v.starts_with('<') && v.ends_with('>'))
         || (v.starts_with('{') && v.ends_with('}'))
         || (v.starts_with('[') && v.ends_with(']'))
@@ -39,52 +38,7 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
-    const WORDS: &[&str] = &[
-        "changeme",
-        "change-me",
-        "change_me",
-        "changeit",
-        "replaceme",
-        "replace-me",
-        "replace_me",
-        "placeholder",
-        "your_",
-        "your-",
-        "yourpassword",
-        "yourtoken",
-        "yourapikey",
-        "_here",
-        "-here",
-        "example",
-        "dummy",
-        "fake",
-        "redacted",
-        "notasecret",
-        "not-a-secret",
-        "insert",
-        "fixme",
-        "todo",
-        "tbd",
-        "sample",
-        "yourstrong(!)password",
-        "minioadmin",
-        "devstoreaccount1",
-        "eby8vdm02xnocqflquwjpllmetlcdxj1ouzft50usrz6ifsufq2uvercz4i6tq",
-        "secret_value",
-        "password_here",
-        "mysecret",
-        "mypassword",
-        "s3cr3t",
-        "p@ssw0rd",
-        "passw0rd",
-        "abc123",
-        "12345",
-        "123456",
-        "1234567",
-        "12345678",
-        "qwerty",
-    ];
-    if WORDS.iter().any(|w| lower.contains(w)) {
+    if PLACEHOLDER_WORDS.is_match(v) {
         return true;
     }
     // A value that only names a credential: `tencent-cloud-secret-key`, `db_password`.
@@ -97,22 +51,30 @@ pub fn is_placeholder(value: &str) -> bool {
     }
     // An identifier that ends in a credential word names one (`S3BackupCredential`,
     // `DeployApiKey`): the name of a stored credential, not its value.
-    let words = name_words(v);
-    if words.len() >= 2
+    if v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-        && v.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && words.last().is_some_and(|w| {
-            matches!(
-                w.as_str(),
-                "credential" | "credentials" | "password" | "secret" | "token" | "key" | "apikey"
-            )
-        })
-        && words
-            .iter()
-            .all(|w| w.chars().any(|c| c.is_ascii_alphabetic()) || w.len() <= 2)
     {
-        return true;
+        let words = name_words(v);
+        if words.len() >= 2
+            && words.last().is_some_and(|w| {
+                matches!(
+                    w.as_str(),
+                    "credential"
+                        | "credentials"
+                        | "password"
+                        | "secret"
+                        | "token"
+                        | "key"
+                        | "apikey"
+                )
+            })
+            && words
+                .iter()
+                .all(|w| w.chars().any(|c| c.is_ascii_alphabetic()) || w.len() <= 2)
+        {
+            return true;
+        }
     }
     // A PowerShell command name passed as a bare word (`-String Get-Random`).
     let mut verb_noun = v.splitn(2, '-');
@@ -126,9 +88,8 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     // A .NET type or namespace (`Dataplat.Dbatools.Parameter.DbaCredentialParameter`).
-    let segments: Vec<&str> = v.split('.').collect();
-    if segments.len() >= 3
-        && segments.iter().all(|s| {
+    if v.split('.').nth(2).is_some()
+        && v.split('.').all(|s| {
             s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                 && s.chars().all(|c| c.is_ascii_alphanumeric())
         })
@@ -136,20 +97,78 @@ pub fn is_placeholder(value: &str) -> bool {
         return true;
     }
     // Azure Artifacts' documented dummy API key, and similar one-word markers.
-    matches!(
-        lower.as_str(),
-        "az" | "none"
-            | "null"
-            | "nil"
-            | "undefined"
-            | "true"
-            | "false"
-            | "key"
-            | "token"
-            | "password"
-            | "secret"
-    )
+    [
+        "az",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "true",
+        "false",
+        "key",
+        "token",
+        "password",
+        "secret",
+    ]
+    .iter()
+    .any(|w| v.eq_ignore_ascii_case(w))
 }
+
+/// Words that mark a placeholder wherever they occur in it, lower-case.
+const PLACEHOLDER_WORD_LIST: &[&str] = &[
+    "changeme",
+    "change-me",
+    "change_me",
+    "changeit",
+    "replaceme",
+    "replace-me",
+    "replace_me",
+    "placeholder",
+    "your_",
+    "your-",
+    "yourpassword",
+    "yourtoken",
+    "yourapikey",
+    "_here",
+    "-here",
+    "example",
+    "dummy",
+    "fake",
+    "redacted",
+    "notasecret",
+    "not-a-secret",
+    "insert",
+    "fixme",
+    "todo",
+    "tbd",
+    "sample",
+    "yourstrong(!)password",
+    "minioadmin",
+    "devstoreaccount1",
+    "eby8vdm02xnocqflquwjpllmetlcdxj1ouzft50usrz6ifsufq2uvercz4i6tq",
+    "secret_value",
+    "password_here",
+    "mysecret",
+    "mypassword",
+    "s3cr3t",
+    "p@ssw0rd",
+    "passw0rd",
+    "abc123",
+    "12345",
+    "123456",
+    "1234567",
+    "12345678",
+    "qwerty",
+];
+
+/// [`PLACEHOLDER_WORD_LIST`] in one automaton matched ASCII case-insensitively (one pass over
+/// the value instead of a substring search per word on a lower-cased copy).
+static PLACEHOLDER_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(PLACEHOLDER_WORD_LIST)
+        .expect("placeholder words build")
+});
 
 /// Trivial dummy values used for local throwaway services (NEGATIVES R6); reported only with a
 /// low confidence.
@@ -948,6 +967,10 @@ pub const TOKEN_TRIGGERS: &[&str] = &[
 /// Finds every known token in `text`. Overlapping matches keep the earliest, longest.
 pub fn find_tokens(text: &str) -> Vec<TokenMatch> {
     let mut out: Vec<TokenMatch> = Vec::new();
+    // `is_match` answers the usual "none" without allocating the set of matching formats.
+    if !TOKEN_SET.is_match(text) {
+        return out;
+    }
     let present = TOKEN_SET.matches(text);
     if !present.matched_any() {
         return out;
@@ -1137,6 +1160,14 @@ pub fn is_vendor_example_token(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn placeholder_words_are_lower_case() {
+        // They are matched case-insensitively, as substrings of the lower-cased value were.
+        for w in super::PLACEHOLDER_WORD_LIST {
+            assert_eq!(*w, w.to_ascii_lowercase());
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -1,6 +1,7 @@
 //! Building blocks shared by rules: locating a secret inside a value, resolving variables to
 //! literal assignments, and building redacted findings with fixes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::catalog::ValueFormat;
@@ -27,7 +28,7 @@ impl Flow {
             if a.scope == AssignmentScope::CommandPrefix {
                 continue;
             }
-            let key = flow_key(&a.target, ps);
+            let key = flow_key(&a.target, ps).into_owned();
             let e = counts.entry(key).or_insert((0, i));
             e.0 += 1;
             e.1 = i;
@@ -65,7 +66,7 @@ impl Flow {
             return None;
         };
         let ps = script.language == Some(Language::PowerShell);
-        let a = &script.assignments[*self.single.get(&flow_key(var, ps))?];
+        let a = &script.assignments[*self.single.get(flow_key(var, ps).as_ref())?];
         // In PowerShell an environment read only resolves to an environment assignment and
         // vice versa; in shell both are the same variable.
         let env_assign = matches!(a.scope, AssignmentScope::Env);
@@ -83,11 +84,12 @@ impl Flow {
     }
 }
 
-fn flow_key(name: &str, powershell: bool) -> String {
-    if powershell {
-        name.to_ascii_lowercase()
+/// Variable names are case-insensitive in PowerShell.
+fn flow_key(name: &str, powershell: bool) -> Cow<'_, str> {
+    if powershell && name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
     } else {
-        name.to_owned()
+        Cow::Borrowed(name)
     }
 }
 
@@ -836,12 +838,9 @@ pub fn dynamic_mask(value: &Value) -> Vec<bool> {
     let mut mask = vec![false; value.text.len()];
     for p in &value.parts {
         if matches!(p.kind, crate::model::PartKind::Dynamic { .. }) {
-            for m in mask
-                .iter_mut()
-                .take(p.text_range.end)
-                .skip(p.text_range.start)
-            {
-                *m = true;
+            let end = p.text_range.end.min(mask.len());
+            if let Some(dynamic) = mask.get_mut(p.text_range.start..end) {
+                dynamic.fill(true);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! CL001 secret-in-argument.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::catalog::{self, Bound, SecretArg, Tool};
@@ -73,15 +74,21 @@ impl Rule for SecretInArgument {
 
 /// Reports every catalog entry of rule `meta.name` whose credential position holds a literal.
 pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
+    /// A credential position holding a value: `bindings[binding]`'s `tool.secrets[secret]`.
+    struct Site<'a> {
+        binding: usize,
+        secret: usize,
+        value: Cow<'a, Value>,
+        flag: Cow<'a, str>,
+    }
     // One pass binds every command once; a second reports, knowing which variables the
     // script already reads for each tool position.
+    let mut bindings = Vec::new();
     let mut sites = Vec::new();
     let mut existing: HashMap<(&str, usize), String> = HashMap::new();
     for cmd in &cx.script.commands {
-        for (tool, bound) in cx.catalog.tools_for(cmd) {
-            if tool.rule != meta.name {
-                continue;
-            }
+        for (tool, bound) in cx.catalog.tools_for_rule(cmd, meta.name) {
+            let sites_before = sites.len();
             for (i, spec) in tool.secrets.iter().enumerate() {
                 if !requirements_met(spec, &bound) {
                     continue;
@@ -90,35 +97,57 @@ pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Findin
                     if let Some(name) = environment_read(cx, &value) {
                         existing.entry((tool.name.as_str(), i)).or_insert(name);
                     }
-                    sites.push((cmd, tool, i, bound.clone(), value, flag));
+                    sites.push(Site {
+                        binding: bindings.len(),
+                        secret: i,
+                        value,
+                        flag,
+                    });
                 }
+            }
+            if sites.len() > sites_before {
+                bindings.push((cmd, tool, bound));
             }
         }
     }
-    for (cmd, tool, i, bound, value, flag) in sites {
-        let spec = &tool.secrets[i];
-        let env_var = existing
-            .get(&(tool.name.as_str(), i))
-            .cloned()
-            .unwrap_or_else(|| env_for(spec, &bound));
-        report(cx, meta, cmd, tool, spec, &bound, value, flag, env_var, out);
+    for site in &sites {
+        let (cmd, tool, bound) = &bindings[site.binding];
+        let spec = &tool.secrets[site.secret];
+        let env_read = existing.get(&(tool.name.as_str(), site.secret));
+        report(
+            cx,
+            meta,
+            cmd,
+            tool,
+            spec,
+            bound,
+            &site.value,
+            &site.flag,
+            env_read,
+            out,
+        );
     }
 }
 
 fn requirements_met(spec: &SecretArg, bound: &Bound) -> bool {
     spec.requires.is_empty()
         || bound.flags.iter().any(|f| {
-            spec.requires.iter().any(|r| {
-                f.canonical.as_deref() == Some(r.as_str()) || f.written.eq_ignore_ascii_case(r)
-            })
+            spec.requires
+                .iter()
+                .any(|r| f.canonical == Some(r.as_str()) || f.written.eq_ignore_ascii_case(r))
         })
 }
 
 /// The values in `spec`'s credential positions, with a description of the position.
-fn candidates(cmd: &Command, tool: &Tool, spec: &SecretArg, bound: &Bound) -> Vec<(Value, String)> {
+fn candidates<'a>(
+    cmd: &'a Command,
+    tool: &Tool,
+    spec: &SecretArg,
+    bound: &Bound<'a>,
+) -> Vec<(Cow<'a, Value>, Cow<'a, str>)> {
     let mut out = Vec::new();
     for f in &bound.flags {
-        let Some(canonical) = &f.canonical else {
+        let Some(canonical) = f.canonical else {
             continue;
         };
         if !spec.flags.iter().any(|s| s == canonical) {
@@ -128,7 +157,7 @@ fn candidates(cmd: &Command, tool: &Tool, spec: &SecretArg, bound: &Bound) -> Ve
             continue;
         }
         if let Some(v) = &f.value {
-            out.push((v.clone(), f.written.clone()));
+            out.push((v.clone(), Cow::Borrowed(f.written)));
         }
     }
     let rest = bound
@@ -143,8 +172,11 @@ fn candidates(cmd: &Command, tool: &Tool, spec: &SecretArg, bound: &Bound) -> Ve
                 .map(|p| p + 1 + i),
             None => Some(i),
         };
-        if let Some(v) = i.and_then(|i| rest.get(i)) {
-            out.push((v.clone(), format!("argument {}", i.unwrap_or(0) + 1)));
+        if let Some(&v) = i.and_then(|i| rest.get(i)) {
+            out.push((
+                Cow::Borrowed(v),
+                Cow::Owned(format!("argument {}", i.unwrap_or(0) + 1)),
+            ));
         }
     }
     if !spec.keys.is_empty() {
@@ -159,25 +191,28 @@ fn candidates(cmd: &Command, tool: &Tool, spec: &SecretArg, bound: &Bound) -> Ve
         };
         let mut i = 0;
         while i < rest.len() {
-            let v = &rest[i];
+            let v: &'a Value = rest[i];
             if let Some(eq) = v.text.find('=') {
                 let key = &v.text[..eq];
                 if key_matches(key) {
                     if eq + 1 == v.text.len() {
                         // `password= value` (sc.exe).
-                        if let Some(next) = rest.get(i + 1) {
-                            out.push((next.clone(), key.to_owned()));
+                        if let Some(&next) = rest.get(i + 1) {
+                            out.push((Cow::Borrowed(next), Cow::Borrowed(key)));
                             i += 1;
                         }
                     } else {
-                        out.push((catalog::sub_value(v, eq + 1..v.text.len()), key.to_owned()));
+                        out.push((
+                            Cow::Owned(catalog::sub_value(v, eq + 1..v.text.len())),
+                            Cow::Borrowed(key),
+                        ));
                     }
                 }
             } else if v.kind == ValueKind::Literal
                 && key_matches(&v.text)
-                && let Some(next) = rest.get(i + 1)
+                && let Some(&next) = rest.get(i + 1)
             {
-                out.push((next.clone(), v.text.clone()));
+                out.push((Cow::Borrowed(next), Cow::Borrowed(v.text.as_str())));
                 i += 1;
             }
             i += 1;
@@ -186,7 +221,7 @@ fn candidates(cmd: &Command, tool: &Tool, spec: &SecretArg, bound: &Bound) -> Ve
     if spec.stdin
         && let Some(v) = &cmd.stdin
     {
-        out.push((v.clone(), "standard input".into()));
+        out.push((Cow::Borrowed(v), Cow::Borrowed("standard input")));
     }
     out
 }
@@ -199,23 +234,27 @@ fn report(
     tool: &Tool,
     spec: &SecretArg,
     bound: &Bound,
-    value: Value,
-    flag: String,
-    env_var: String,
+    value: &Value,
+    flag: &str,
+    env_read: Option<&String>,
     out: &mut Vec<Finding>,
 ) {
     let language = cx.source.language;
-    let tool_name = invocation_name(cmd, bound);
-    let position = if flag == "standard input" {
-        format!("piped into `{tool_name}`")
-    } else if flag.starts_with("argument ") {
-        format!("passed to `{tool_name}` as {flag}")
-    } else {
-        format!("passed to `{tool_name} {flag}`")
+    // Worded only once a finding is certain: most credential positions hold variables.
+    let describe = || {
+        let tool_name = invocation_name(cmd, bound);
+        let position = if flag == "standard input" {
+            format!("piped into `{tool_name}`")
+        } else if flag.starts_with("argument ") {
+            format!("passed to `{tool_name}` as {flag}")
+        } else {
+            format!("passed to `{tool_name} {flag}`")
+        };
+        // The variable the script already reads for this position, else the catalog's.
+        let env_var = env_read.cloned().unwrap_or_else(|| env_for(spec, bound));
+        (tool_name, position, env_var)
     };
-    let help_prefix = (!flag.starts_with("argument ") && flag != "standard input")
-        .then(|| help_prefix(&flag, language));
-    let Some(range) = common::secret_range(&value, spec.format).or_else(|| {
+    let Some(range) = common::secret_range(value, spec.format).or_else(|| {
         // A variable holding the whole `user:pass` or header: resolve it first.
         (value.kind == ValueKind::Dynamic).then_some(0..value.text.len())
     }) else {
@@ -226,17 +265,20 @@ fn report(
         let Some(confidence) = common::credential_confidence(text) else {
             return;
         };
+        let (tool_name, position, env_var) = describe();
+        let help_prefix = (!flag.starts_with("argument ") && flag != "standard input")
+            .then(|| help_prefix(flag, language));
         out.push(
             Draft {
                 meta,
                 language,
-                value: &value,
+                value,
                 range,
                 confidence,
                 position,
                 what: spec.what.clone(),
-                tool: Some(tool_name.clone()),
-                flag: Some(flag.clone()),
+                tool: Some(tool_name),
+                flag: Some(flag.to_owned()),
                 env_var,
                 revoke: tool.revoke.clone(),
                 statement_start: cmd.statement_span.start,
@@ -254,7 +296,7 @@ fn report(
         return;
     }
     // The credential is a variable: report the literal it was assigned, if any.
-    let Some(part) = common::Flow::part_covering(&value, &range) else {
+    let Some(part) = common::Flow::part_covering(value, &range) else {
         return;
     };
     let Some(assignment) = cx.flow.resolve_part(cx.script, part) else {
@@ -274,6 +316,7 @@ fn report(
     let Some(confidence) = common::credential_confidence(text) else {
         return;
     };
+    let (tool_name, position, env_var) = describe();
     let var = &assignment.target;
     let self_assignment = var.eq_ignore_ascii_case(&env_var);
     out.push(
@@ -289,7 +332,7 @@ fn report(
             ),
             what: spec.what.clone(),
             tool: Some(tool_name.clone()),
-            flag: Some(flag.clone()),
+            flag: Some(flag.to_owned()),
             env_var,
             revoke: tool.revoke.clone(),
             statement_start: assignment.statement_span.start,
@@ -313,11 +356,12 @@ fn report(
 
 /// How the user wrote the invocation: `twine upload`, `Register-ScheduledTask`, `docker login`.
 fn invocation_name(cmd: &Command, bound: &Bound) -> String {
-    let program = crate::lang::normalize::display_name(&cmd.raw_name);
-    std::iter::once(program)
-        .chain(bound.subcommand.iter().cloned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut name = crate::lang::normalize::display_name(&cmd.raw_name);
+    for word in &bound.subcommand {
+        name.push(' ');
+        name.push_str(word);
+    }
+    name
 }
 
 fn display_var(var: &str, language: Language) -> String {

@@ -77,12 +77,18 @@ impl Rule for SecretInUrl {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for value in &cx.script.strings {
+            if !may_hold_url_credential(&value.text) {
+                continue;
+            }
             let mask = common::dynamic_mask(value);
             for cand in find_url_credentials(&value.text, &mask) {
                 report(cx, value, &cand, false, out);
             }
         }
         for comment in &cx.script.comments {
+            if !may_hold_url_credential(&comment.text) {
+                continue;
+            }
             let value = common::comment_value(comment);
             let mask = vec![false; value.text.len()];
             for cand in find_url_credentials(&value.text, &mask) {
@@ -123,6 +129,13 @@ pub struct UrlCredential {
     /// The position alone is weak evidence: the value must look like a generated key of at least
     /// this many characters.
     pub strict: Option<usize>,
+}
+
+/// False when `text` holds neither a URL (`://`) nor a query (`?`, a bare `sv=` SAS token), so
+/// [`find_url_credentials`] finds nothing: most strings, which then need no mask.
+fn may_hold_url_credential(text: &str) -> bool {
+    // A plain scan: strings are mostly single short words, too short for a vectorised search.
+    text.bytes().any(|b| b == b':' || b == b'?') || text.starts_with("sv=")
 }
 
 /// Bytes that end a URL.
