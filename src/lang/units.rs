@@ -1532,6 +1532,8 @@ pub struct SkeletonCache {
     /// The groups of the script [`parse_skeleton_cached`] returned last, in order: their
     /// models were moved into it, not copied, and [`SkeletonCache::give_back`] returns them.
     lent: Vec<Lent>,
+    /// An empty script with the capacity of the last one given back.
+    spare: Option<Script>,
 }
 
 struct CachedGroup {
@@ -1573,6 +1575,20 @@ impl SkeletonCache {
                 entry.len = lent.len;
             }
         }
+        // The emptied script keeps its capacity for the next lint: assembling the statements
+        // then grows no vector (a document's model is about a megabyte, which the allocator
+        // would map afresh and fault in every time).
+        script.commands.clear();
+        script.assignments.clear();
+        script.hashtables.clear();
+        script.heredocs.clear();
+        script.parameters.clear();
+        script.invocations.clear();
+        script.strings.clear();
+        script.comments.clear();
+        script.errors.clear();
+        script.header_end = 0;
+        self.spare = Some(script);
     }
 
     pub fn len(&self) -> usize {
@@ -1612,10 +1628,8 @@ pub fn parse_skeleton_cached(
 ) -> Result<Script, super::ParseError> {
     // Statements lent to a lint that never gave them back are parsed again when needed.
     cache.lent.clear();
-    let mut script = Script {
-        language: Some(language),
-        ..Script::default()
-    };
+    let mut script = cache.spare.take().unwrap_or_default();
+    script.language = Some(language);
     let len = text.len();
     for group in groups(units, selected) {
         let start = units.units[group[0]].range.start;
