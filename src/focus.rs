@@ -446,43 +446,120 @@ pub fn add_units_naming(
     if names.is_empty() {
         return false;
     }
-    let automaton = match AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .build(names)
-    {
-        Ok(a) => a,
-        Err(_) => return false,
-    };
+    let words = WordSet::new(names);
     let have: HashSet<usize> = selected.iter().copied().collect();
     let bytes = text.as_bytes();
-    let ident = |i: usize| {
-        bytes
-            .get(i)
-            .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_')
-    };
     let mut added = false;
     let mut last = None;
-    for m in automaton.find_overlapping_iter(text) {
-        if ident(m.start().wrapping_sub(1))
-            || ident(m.end())
-            || units.in_comment(m.start())
-            || !(any_mention || assigns(bytes, m.start(), m.end(), language))
-        {
-            continue;
+    words.each_in(bytes, |start, end| {
+        if units.in_comment(start) || !(any_mention || assigns(bytes, start, end, language)) {
+            return;
         }
-        let Some(u) = units.unit_at(m.start()) else {
-            continue;
+        let Some(u) = units.unit_at(start) else {
+            return;
         };
         if last == Some(u) || have.contains(&u) {
-            continue;
+            return;
         }
         last = Some(u);
         selected.push(u);
         added = true;
-    }
+    });
     added
+}
+
+/// Bytes of a name (`[A-Za-z0-9_]`).
+static IDENT: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    table
+};
+
+/// Names looked for as whole words, ASCII case-insensitively: one pass over the text's
+/// words, most of them turned away by their length and first and last bytes before a lookup
+/// (cheaper than building an automaton per file and round).
+struct WordSet {
+    words: HashSet<Vec<u8>>,
+    /// Bit `n` set: some name has `n` bytes (`n < 64`); `long`: some has more.
+    lengths: u64,
+    long: bool,
+    first: [bool; 256],
+    last: [bool; 256],
+}
+
+impl WordSet {
+    fn new(names: &HashSet<String>) -> WordSet {
+        let mut set = WordSet {
+            words: HashSet::new(),
+            lengths: 0,
+            long: false,
+            first: [false; 256],
+            last: [false; 256],
+        };
+        // A name with other bytes never stands as a whole word.
+        for name in names.iter().map(|n| n.as_bytes()) {
+            let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
+                continue;
+            };
+            if !name.iter().all(|&c| IDENT[c as usize]) {
+                continue;
+            }
+            if name.len() < 64 {
+                set.lengths |= 1 << name.len();
+            } else {
+                set.long = true;
+            }
+            for c in [first.to_ascii_lowercase(), first.to_ascii_uppercase()] {
+                set.first[c as usize] = true;
+            }
+            for c in [last.to_ascii_lowercase(), last.to_ascii_uppercase()] {
+                set.last[c as usize] = true;
+            }
+            set.words.insert(name.to_ascii_lowercase());
+        }
+        set
+    }
+
+    /// Calls `f` with the range of every whole word of `bytes` that is one of the names.
+    fn each_in(&self, bytes: &[u8], mut f: impl FnMut(usize, usize)) {
+        let mut buffer = [0u8; 64];
+        let mut i = 0;
+        while i < bytes.len() {
+            if !IDENT[bytes[i] as usize] {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && IDENT[bytes[i] as usize] {
+                i += 1;
+            }
+            let word = &bytes[start..i];
+            let n = word.len();
+            let length_fits = if n < 64 {
+                self.lengths & (1 << n) != 0
+            } else {
+                self.long
+            };
+            if !(length_fits && self.first[word[0] as usize] && self.last[word[n - 1] as usize]) {
+                continue;
+            }
+            let found = if n < 64 {
+                buffer[..n].copy_from_slice(word);
+                buffer[..n].make_ascii_lowercase();
+                self.words.contains(&buffer[..n])
+            } else {
+                self.words.contains(&word.to_ascii_lowercase())
+            };
+            if found {
+                f(start, i);
+            }
+        }
+    }
 }
 
 /// Whether the name at `start..end` of `bytes` may be assigned there (see [`add_units_naming`]).
