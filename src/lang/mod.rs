@@ -113,8 +113,16 @@ pub fn deeper_than(tree: &Tree, limit: usize) -> bool {
 ///   state after the run is unchanged. No script holds such a run outside comments and banners.
 pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
+    // Most texts have no long run even counting every bracket: the byte counts that tell
+    // which brackets balance are not needed then.
+    let clean = |blankable: &[bool; 256]| {
+        memchr::memchr(0, bytes).is_none() && !has_long_punctuation_run(bytes, blankable)
+    };
+    if clean(&ALL_PUNCTUATION) {
+        return std::borrow::Cow::Borrowed(text);
+    }
     let blankable = blankable_bytes(bytes);
-    if !bytes.contains(&0) && !has_long_punctuation_run(bytes, &blankable) {
+    if clean(&blankable) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = bytes.to_vec();
@@ -145,6 +153,18 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     // Only ASCII bytes were replaced by ASCII spaces, so the text is still UTF-8.
     std::borrow::Cow::Owned(String::from_utf8(out).expect("ASCII replaced by ASCII"))
 }
+
+/// [`blankable_bytes`] with every bracket blankable: a superset of any file's.
+static ALL_PUNCTUATION: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        table[c] = b.is_ascii_punctuation() && !matches!(b, b'"' | b'\'' | b'`' | b'\\');
+        c += 1;
+    }
+    table
+};
 
 fn is_quoting(b: u8) -> bool {
     matches!(b, b'"' | b'\'' | b'`' | b'\\')
