@@ -317,6 +317,12 @@ fn lint_focused(
     let mut fresh: Vec<usize> = triggered.clone();
     for round in 0..MAX_FOLLOW_ROUNDS {
         let names = focus::variable_names(text, language, units, &fresh);
+        // Strings and hashtables the trigger units (round 0's units) assign, to their uses.
+        let assigned = if round == 0 {
+            names.data
+        } else {
+            Default::default()
+        };
         let used: std::collections::HashSet<String> = names
             .used
             .into_iter()
@@ -325,12 +331,6 @@ fn lint_focused(
                 literal_names.contains(&lower) && followed.insert(lower)
             })
             .collect();
-        // Strings and hashtables the trigger units assign, to their uses.
-        let assigned = if round == 0 {
-            focus::variable_names(text, language, units, &triggered).data
-        } else {
-            Default::default()
-        };
         let before: std::collections::HashSet<usize> = selected.iter().copied().collect();
         let a = focus::add_units_naming(text, language, units, &used, false, &mut selected);
         let b = focus::add_units_naming(text, language, units, &assigned, true, &mut selected);
