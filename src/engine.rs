@@ -306,46 +306,31 @@ fn lint_focused(
             settings.parse_budget,
         ),
     };
-    // Follow the variables of the units found so far to the units that assign them, when
-    // something a rule reads could be assigned (a literal, a string, a hashtable); and the
-    // strings and hashtables the trigger units assign to their uses (a here-string written to
-    // a file, a splatted hashtable). Names are read from the text: one parse, at the end.
+    // The strings and hashtables the trigger units assign, to their uses (a here-string
+    // written to a file, a splatted hashtable, `& $tool`): read from the text.
     let mut followed = std::collections::HashSet::new();
-    // The headers and closers of the blocks around the triggers hold no finding (a header
-    // holding a trigger is a trigger unit itself): only the trigger units' variables are
-    // followed.
-    let mut fresh: Vec<usize> = triggered.clone();
-    for round in 0..MAX_FOLLOW_ROUNDS {
-        let names = focus::variable_names(text, language, units, &fresh);
-        // Strings and hashtables the trigger units (round 0's units) assign, to their uses.
-        let assigned = if round == 0 {
-            names.data
-        } else {
-            Default::default()
-        };
-        let used: std::collections::HashSet<String> = names
-            .used
+    let data = focus::variable_names(text, language, units, &triggered).data;
+    if focus::add_units_naming(text, language, units, &data, true, &mut selected) {
+        lang::units::close_under_parents(units, &mut selected);
+    }
+    // The variables the rules ask about, to their assignments (a literal a flag's `$pw`
+    // holds, a splatted hashtable): those that could be assigned something a rule reads are
+    // parsed too and the rules run again. Most files need no second round.
+    let mut script = parse(&mut cache, &selected)?;
+    let (mut findings, mut asked) = lint_script_asking(source, &script, settings);
+    for _ in 0..MAX_FOLLOW_ROUNDS {
+        let names: std::collections::HashSet<String> = asked
             .into_iter()
-            .filter(|n| {
-                let lower = n.to_ascii_lowercase();
-                literal_names.contains(&lower) && followed.insert(lower)
-            })
+            .filter(|n| literal_names.contains(n) && followed.insert(n.clone()))
             .collect();
-        let before: std::collections::HashSet<usize> = selected.iter().copied().collect();
-        let a = focus::add_units_naming(text, language, units, &used, false, &mut selected);
-        let b = focus::add_units_naming(text, language, units, &assigned, true, &mut selected);
-        if !(a || b) {
+        if !focus::add_units_naming(text, language, units, &names, false, &mut selected) {
             break;
         }
         lang::units::close_under_parents(units, &mut selected);
-        fresh = selected
-            .iter()
-            .copied()
-            .filter(|u| !before.contains(u))
-            .collect();
+        give_back(&mut cache, script);
+        script = parse(&mut cache, &selected)?;
+        (findings, asked) = lint_script_asking(source, &script, settings);
     }
-    let mut script = parse(&mut cache, &selected)?;
-    let mut findings = lint_script(source, &script, settings);
     let mut header_script = None;
     if !findings.is_empty() {
         // The variable names a fix suggests must not collide with names the script assigns,
@@ -448,6 +433,16 @@ pub fn lint_incremental(
 
 /// Runs the rules on an already lowered script (the LSP server keeps trees).
 pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) -> Vec<Finding> {
+    lint_script_asking(source, script, settings).0
+}
+
+/// [`lint_script`], with the variables the rules asked about (lower-cased): the focused
+/// parse follows them to their assignments.
+fn lint_script_asking(
+    source: &SourceFile,
+    script: &Script,
+    settings: &Settings,
+) -> (Vec<Finding>, std::collections::HashSet<String>) {
     let flow = Flow::new(script);
     let cx = Context {
         source,
@@ -512,7 +507,7 @@ pub fn lint_script(source: &SourceFile, script: &Script, settings: &Settings) ->
             }
         }
     }
-    findings
+    (findings, flow.into_asked())
 }
 
 /// Applies a configured environment variable name to a finding and its fix: the tool's

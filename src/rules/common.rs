@@ -18,6 +18,9 @@ use crate::secret;
 #[derive(Default)]
 pub struct Flow {
     single: HashMap<String, usize>,
+    /// The variables the rules asked about (lower-cased): the focused parse follows them to
+    /// their assignments and lints again (see `engine`).
+    asked: std::cell::RefCell<std::collections::HashSet<String>>,
 }
 
 impl Flow {
@@ -40,7 +43,25 @@ impl Flow {
             })
             .map(|(k, (_, i))| (k, i))
             .collect();
-        Flow { single }
+        Flow {
+            single,
+            asked: Default::default(),
+        }
+    }
+
+    /// Notes that a rule needs what is assigned to `var` elsewhere in the script. Every lookup
+    /// of another statement by variable name must go through here (or `resolve_part`): the
+    /// focused parse only parses the assignments of the variables asked about.
+    pub fn ask(&self, var: &str) {
+        let mut asked = self.asked.borrow_mut();
+        if !asked.contains(var) {
+            asked.insert(var.to_ascii_lowercase());
+        }
+    }
+
+    /// The variables asked about, lower-cased.
+    pub fn into_asked(self) -> std::collections::HashSet<String> {
+        self.asked.into_inner()
     }
 
     /// The literal assignment `value` resolves to, when it is one variable reference.
@@ -65,6 +86,7 @@ impl Flow {
         else {
             return None;
         };
+        self.ask(var);
         let ps = script.language == Some(Language::PowerShell);
         let a = &script.assignments[*self.single.get(flow_key(var, ps).as_ref())?];
         // In PowerShell an environment read only resolves to an environment assignment and
@@ -549,7 +571,8 @@ pub fn enclosing_statement(script: &Script, span: &Span) -> (usize, Span) {
 }
 
 /// The only assignment to `var` in the script (any value kind), when there is exactly one.
-pub fn sole_assignment<'s>(script: &'s Script, var: &str) -> Option<&'s Assignment> {
+pub fn sole_assignment<'s>(flow: &Flow, script: &'s Script, var: &str) -> Option<&'s Assignment> {
+    flow.ask(var);
     let ps = script.language == Some(Language::PowerShell);
     let same = |t: &str| {
         if ps {

@@ -311,6 +311,7 @@ struct Exports<'s> {
     /// The file's `set` commands, by start.
     sets: Vec<&'s Command>,
     bare: std::collections::HashSet<String>,
+    flow: &'s crate::rules::common::Flow,
 }
 
 impl<'s> Exports<'s> {
@@ -325,10 +326,13 @@ impl<'s> Exports<'s> {
         Exports {
             sets,
             bare: bare_exports(cx).into_iter().collect(),
+            flow: cx.flow,
         }
     }
 
     fn exported(&self, name: &str, a: &Assignment) -> bool {
+        // `export NAME` may be anywhere.
+        self.flow.ask(name);
         allexport_before(&self.sets, a.span.start) || self.bare.contains(name)
     }
 }

@@ -128,7 +128,7 @@ fn form_body(cx: &Context, value: &Value, cmd: &crate::model::Command, out: &mut
     let (target, assignment) = if value.kind == ValueKind::Literal {
         (value, None)
     } else if let Some(var) = value.sole_variable()
-        && let Some(a) = common::sole_assignment(cx.script, var)
+        && let Some(a) = common::sole_assignment(cx.flow, cx.script, var)
         && a.value.kind == ValueKind::Literal
     {
         (&a.value, Some(a))

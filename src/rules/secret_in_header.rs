@@ -270,8 +270,8 @@ fn check_header_value(
             env: false,
             ..
         } = &part.kind
-            && let Some(a) = common::sole_assignment(cx.script, var)
-                .or_else(|| only_literal_assignment(cx.script, var))
+            && let Some(a) = common::sole_assignment(cx.flow, cx.script, var)
+                .or_else(|| only_literal_assignment(cx.flow, cx.script, var))
         {
             let src = &cx.source.text[a.value.span.clone()];
             if src.contains("ToBase64String") {
@@ -290,9 +290,11 @@ fn check_header_value(
 /// (`$token = 'lit'` in one branch, `$token = (Get-Credential).…` in another): the literal
 /// reaches the header on one path.
 fn only_literal_assignment<'s>(
+    flow: &common::Flow,
     script: &'s Script,
     var: &str,
 ) -> Option<&'s crate::model::Assignment> {
+    flow.ask(var);
     let mut literals = script.assignments.iter().filter(|a| {
         a.scope == crate::model::AssignmentScope::Local
             && a.target.eq_ignore_ascii_case(var)
@@ -346,7 +348,7 @@ fn report_basic_source(
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect();
-    let Some(a) = common::sole_assignment(cx.script, &name) else {
+    let Some(a) = common::sole_assignment(cx.flow, cx.script, &name) else {
         return;
     };
     if a.value.kind == ValueKind::Literal {
