@@ -309,7 +309,7 @@ fn lint_focused(
     // The strings and hashtables the trigger units assign, to their uses (a here-string
     // written to a file, a splatted hashtable, `& $tool`): read from the text.
     let mut followed = std::collections::HashSet::new();
-    let data = focus::variable_names(text, language, units, &triggered).data;
+    let data = focus::data_names(text, language, units, &triggered);
     if focus::add_units_naming(text, language, units, &data, true, &mut selected) {
         lang::units::close_under_parents(units, &mut selected);
     }

@@ -304,23 +304,16 @@ pub fn header_units(language: Language, text: &str, units: &Units, into: &mut Ve
     }
 }
 
-/// Variables named by some units.
-#[derive(Debug, Default)]
-pub struct Names {
-    /// Every variable read, and every shell variable assigned (`export NAME` elsewhere may
-    /// export it): the rules may need their assignments (data flow). A PowerShell assignment
-    /// target alone is not followed.
-    pub used: HashSet<String>,
-    /// Variables assigned a string, here-string or hashtable: the rules may need their uses
-    /// (a here-string written to a file, a hashtable splatted into a command).
-    pub data: HashSet<String>,
-}
-
-/// Variable names the `selected` units use or assign, read from the text: `$name`, `${name}`,
-/// `$scope:name`, PowerShell splats `@name`, and `name=` / `name+=` at the start of a word.
-/// The rules may need these variables' other assignments (data flow, splatting, `& $tool`).
-pub fn variable_names(text: &str, language: Language, units: &Units, selected: &[usize]) -> Names {
-    let mut names = Names::default();
+/// Variables the `selected` units assign a string, here-string or hashtable (`$h = @{…}`,
+/// `$body = @"…"@`, `x="…"`), read from the text: the rules may need their uses (a here-string
+/// written to a file, a hashtable splatted into a command, `& $tool`).
+pub fn data_names(
+    text: &str,
+    language: Language,
+    units: &Units,
+    selected: &[usize],
+) -> HashSet<String> {
+    let mut names = HashSet::new();
     let bytes = text.as_bytes();
     let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     for &u in selected {
@@ -379,24 +372,15 @@ pub fn variable_names(text: &str, language: Language, units: &Units, selected: &
                     matches!(value.get(blanks), Some(b'@' | b'"' | b'\''))
                 })
             };
-            let data = assigned == Some(true);
-            let assigned = assigned.is_some();
             // In PowerShell a name without `$` is never a variable (`Name = 'x'` is a
             // hashtable key or an attribute argument).
-            let variable = sigil || (assigned && language == Language::Shell);
-            if !name.is_empty() && variable {
+            let variable = sigil || language == Language::Shell;
+            if assigned == Some(true) && !name.is_empty() && variable {
                 let name = name.trim_start_matches(|c: char| c.is_ascii_digit());
                 if name.bytes().any(|c| c.is_ascii_alphabetic())
                     && !AUTOMATIC.iter().any(|a| a.eq_ignore_ascii_case(name))
                 {
-                    // A PowerShell assignment target is not a read: its other assignments
-                    // matter only where it is read, and that unit names it again.
-                    if !(sigil && assigned && language == Language::PowerShell) {
-                        names.used.insert(name.to_owned());
-                    }
-                    if data {
-                        names.data.insert(name.to_owned());
-                    }
+                    names.insert(name.to_owned());
                 }
             }
             i = j.max(i + 1);
@@ -933,21 +917,20 @@ echo {}
         let text = "$pw = 'x'\n$other = 1\n$body = @\"\nauth: y\n\"@\nSet-Content f -Value $body\ndocker login -p $pw\n";
         let units = units::split(Language::PowerShell, text);
         let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
-        let names = variable_names(
+        let names = data_names(
             text,
             Language::PowerShell,
             &units,
             &[at("docker"), at("$body =")],
         );
-        assert!(names.used.contains("pw") && names.data.contains("body"));
-        // `$body` is only assigned there: its other assignments are not needed, its uses are.
-        assert!(!names.used.contains("body"));
+        assert_eq!(names, HashSet::from(["body".to_owned()]));
+        // A variable a rule asks about: the units that may assign it.
         let mut selected = vec![];
         add_units_naming(
             text,
             Language::PowerShell,
             &units,
-            &names.used,
+            &HashSet::from(["pw".to_owned()]),
             false,
             &mut selected,
         );
@@ -958,7 +941,7 @@ echo {}
             text,
             Language::PowerShell,
             &units,
-            &names.data,
+            &names,
             true,
             &mut selected,
         );
