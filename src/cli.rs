@@ -699,12 +699,26 @@ fn process_isolated(job: &Job, p: &Prepared, mode: FixMode) -> Option<Outcome> {
 
 /// Reads at most `limit` bytes (0: no limit) of a regular file. `Ok(None)` when it is larger.
 fn read_limited(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    read_to_limit(std::fs::File::open(path)?, limit)
+    let file = std::fs::File::open(path)?;
+    // Sized from the metadata (one byte more, to see the end without growing): no probing
+    // reads and no regrowth, which showed in profiles of thousands of small files.
+    let expected = file.metadata().map_or(0, |m| m.len());
+    let expected = if limit == 0 {
+        expected
+    } else {
+        expected.min(limit)
+    };
+    let capacity = usize::try_from(expected).unwrap_or(0).saturating_add(1);
+    read_to_limit(file, limit, Vec::with_capacity(capacity))
 }
 
-/// Reads `reader` to its end, or `Ok(None)` once it yields more than `limit` bytes (0: no limit).
-fn read_to_limit(reader: impl Read, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let mut bytes = Vec::new();
+/// Reads `reader` to its end into `bytes` (empty), or `Ok(None)` once it yields more than
+/// `limit` bytes (0: no limit).
+fn read_to_limit(
+    reader: impl Read,
+    limit: u64,
+    mut bytes: Vec<u8>,
+) -> std::io::Result<Option<Vec<u8>>> {
     if limit == 0 {
         let mut reader = reader;
         reader.read_to_end(&mut bytes)?;
@@ -874,7 +888,7 @@ fn lint_stdin(args: &CheckArgs, p: &Prepared) -> Result<Outcome> {
         .stdin_filename
         .clone()
         .unwrap_or_else(|| PathBuf::from("-"));
-    let Some(bytes) = read_to_limit(std::io::stdin().lock(), p.max_file_size)
+    let Some(bytes) = read_to_limit(std::io::stdin().lock(), p.max_file_size, Vec::new())
         .context("cannot read standard input")?
     else {
         return Ok(too_large_note(&label, p.max_file_size));
@@ -1045,8 +1059,20 @@ mod tests {
     #[test]
     fn read_to_limit_stops_one_byte_past_the_limit() {
         let data = [b'x'; 100];
-        assert_eq!(read_to_limit(&data[..], 100).unwrap().unwrap().len(), 100);
-        assert_eq!(read_to_limit(&data[..], 99).unwrap(), None);
-        assert_eq!(read_to_limit(&data[..], 0).unwrap().unwrap().len(), 100);
+        assert_eq!(
+            read_to_limit(&data[..], 100, Vec::new())
+                .unwrap()
+                .unwrap()
+                .len(),
+            100
+        );
+        assert_eq!(read_to_limit(&data[..], 99, Vec::new()).unwrap(), None);
+        assert_eq!(
+            read_to_limit(&data[..], 0, Vec::new())
+                .unwrap()
+                .unwrap()
+                .len(),
+            100
+        );
     }
 }

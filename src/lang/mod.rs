@@ -192,6 +192,17 @@ fn blankable_bytes(bytes: &[u8]) -> [bool; 256] {
 }
 
 fn has_long_punctuation_run(bytes: &[u8], blankable: &[bool; 256]) -> bool {
+    // A run needs PUNCTUATION_RUN bytes in a row that are blanks, quoting or blankable: most
+    // texts have no such stretch at all, which one tight pass tells.
+    let mut stretch = 0;
+    let long_stretch = bytes.iter().any(|&c| {
+        let member = blankable[c as usize] || matches!(c, b' ' | b'\t') || is_quoting(c);
+        stretch = if member { stretch + 1 } else { 0 };
+        stretch >= PUNCTUATION_RUN
+    });
+    if !long_stretch {
+        return false;
+    }
     let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
     let mut run = 0;
     let mut prev = 0u8;
