@@ -276,6 +276,11 @@ fn lint_focused(
         .triggers
         .positions(text, units, gated, &literal_names);
     focus::units_at(units, &triggers, &mut selected);
+    if language == crate::model::Language::Shell && !selected.is_empty() {
+        focus::allexport_units(text, units, &mut selected);
+        selected.sort_unstable();
+        selected.dedup();
+    }
     if selected.is_empty() {
         return Ok(LintOutput::default());
     }

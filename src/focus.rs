@@ -279,6 +279,40 @@ pub fn units_at(units: &Units, positions: &[usize], into: &mut Vec<usize>) {
     }
 }
 
+/// Adds to `selected` the units of shell `set` commands that turn allexport on or off
+/// (`set -a`, `set -ea`, `set +a`, `set -o allexport`): every later assignment is exported
+/// then, which the env-assignment rule reads.
+pub fn allexport_units(text: &str, units: &Units, selected: &mut Vec<usize>) {
+    let bytes = text.as_bytes();
+    for at in memchr::memmem::find_iter(bytes, b"set ") {
+        let starts_command = at == 0
+            || matches!(
+                bytes[at - 1],
+                b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'(' | b'{'
+            );
+        if !starts_command || units.in_comment(at) || units.in_string(at) {
+            continue;
+        }
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |n| at + n);
+        let mut words = text[at + 4..line_end].split_ascii_whitespace();
+        let mut toggles = false;
+        while let Some(word) = words.next() {
+            let flags = word.strip_prefix('-').or_else(|| word.strip_prefix('+'));
+            let Some(flags) = flags.filter(|f| !f.is_empty() && !f.starts_with('-')) else {
+                break;
+            };
+            if flags == "o" {
+                toggles |= words.next() == Some("allexport");
+            } else {
+                toggles |= flags.contains('a');
+            }
+        }
+        if toggles && let Some(u) = units.unit_at(at) {
+            selected.push(u);
+        }
+    }
+}
+
 /// The units of the script's header, which the fixer needs (guards go after it): the
 /// shebang, and for PowerShell the comments, `#Requires`, `using`, attributes and `param()`
 /// before the first other statement.

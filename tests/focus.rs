@@ -212,6 +212,37 @@ fn constructs_before_a_secret_do_not_hide_it() {
     }
 }
 
+/// Statements a rule reads without a trigger or a variable leading to them: `set -a` exports
+/// every later assignment (found by comparing with a whole parse).
+#[test]
+fn statements_read_without_a_trigger_are_parsed() {
+    for (text, expected) in [
+        (
+            "#!/bin/sh\nset -a\necho hi\nAPI_TOKEN=Zq8mW2xTr5vLp9sKx\n",
+            1,
+        ),
+        (
+            "#!/bin/sh\nset -o allexport\nAPI_TOKEN=Zq8mW2xTr5vLp9sKx\n",
+            1,
+        ),
+        (
+            "#!/bin/sh\nset -a\nset +a\nAPI_TOKEN=Zq8mW2xTr5vLp9sKx\n",
+            0,
+        ),
+        ("#!/bin/sh\n# set -a\nAPI_TOKEN=Zq8mW2xTr5vLp9sKx\n", 0),
+    ] {
+        let language = credlint::model::Language::Shell;
+        let src = SourceFile::from_text("t", language, text.into(), source::Encoding::Utf8);
+        let settings = Settings::default();
+        assert_eq!(
+            engine::lint(&src, &settings).unwrap().findings.len(),
+            expected,
+            "{text}"
+        );
+        compare(&src, &settings).unwrap_or_else(|e| panic!("{text}\n{e}"));
+    }
+}
+
 /// An edit re-parses only the statement it touches; the result equals a fresh lint.
 #[test]
 fn a_warm_cache_after_an_edit_equals_a_fresh_lint() {
