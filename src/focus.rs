@@ -155,11 +155,11 @@ impl Triggers {
                 literal_names,
             )
         };
+        // Occurrences within the unit selected last change nothing.
+        let mut last_unit = out.last().and_then(|&last| units.unit_at(last));
         for m in self.words.find_overlapping_iter(text) {
-            // Occurrences within a unit already selected change nothing.
-            if out.last().is_some_and(|&last| {
-                units.unit_at(last).is_some() && units.unit_at(last) == units.unit_at(m.start())
-            }) {
+            let unit = units.unit_at(m.start());
+            if unit.is_some() && unit == last_unit {
                 continue;
             }
             let counts = match self.word(m.pattern().as_usize()) {
@@ -184,6 +184,7 @@ impl Triggers {
             };
             if counts {
                 out.push(m.start());
+                last_unit = unit;
             }
         }
         out.sort_unstable();

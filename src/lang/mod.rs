@@ -179,10 +179,7 @@ fn blankable_bytes(bytes: &[u8]) -> [bool; 256] {
     for &b in bytes {
         counts[b as usize] += 1;
     }
-    let mut table = [false; 256];
-    for b in 0..128u8 {
-        table[b as usize] = b.is_ascii_punctuation() && !is_quoting(b);
-    }
+    let mut table = ALL_PUNCTUATION;
     for (open, close) in [(b'(', b')'), (b'[', b']'), (b'{', b'}')] {
         let balanced = counts[open as usize] == counts[close as usize];
         table[open as usize] = !balanced;

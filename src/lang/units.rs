@@ -1588,7 +1588,15 @@ impl SkeletonCache {
         script.comments.clear();
         script.errors.clear();
         script.header_end = 0;
-        self.spare = Some(script);
+        // An editor lint gives back several scripts (the header is parsed alone): the
+        // largest is kept.
+        if self
+            .spare
+            .as_ref()
+            .is_none_or(|spare| spare.commands.capacity() <= script.commands.capacity())
+        {
+            self.spare = Some(script);
+        }
     }
 
     pub fn len(&self) -> usize {
