@@ -41,7 +41,13 @@ fn script(secret_every: usize) -> String {
     s
 }
 
+// The allocators of the credlint binary (src/main.rs), so the figures are the editor's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
+    // SAFETY: before any tree-sitter object; mimalloc is the global allocator.
+    unsafe { credlint::lang::use_mimalloc_for_parsers() };
     run("sparse", &script(500));
     let dense = script(10);
     run("dense", &dense);
