@@ -247,6 +247,11 @@ impl Catalog {
         self.by_command.keys().map(String::as_str)
     }
 
+    /// True when some tool is invoked as the normalised command `name`.
+    pub fn has_command(&self, name: &str) -> bool {
+        self.by_command.contains_key(name)
+    }
+
     /// Tools invoked by `cmd` whose subcommand words match, each with `cmd`'s arguments bound
     /// to its flags.
     pub fn tools_for<'a>(

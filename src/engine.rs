@@ -311,24 +311,40 @@ fn lint_focused(
             settings.parse_budget,
         ),
     };
-    // The strings and hashtables the trigger units assign, to their uses (a here-string
-    // written to a file, a splatted hashtable, `& $tool`): read from the text.
+    // Programs the trigger units assign to variables, to their uses (`& $nuget push …`):
+    // read from the text, as the lowering resolves such commands.
     let mut followed = std::collections::HashSet::new();
-    let data = focus::data_names(text, language, units, &triggered);
-    if focus::add_units_naming(text, language, units, &data, true, &mut selected) {
+    let mut followed_uses = std::collections::HashSet::new();
+    let names_program = |program: &str| {
+        let name = lang::normalize::base_name(program);
+        settings.catalog.has_command(&name) || lang::normalize::runs_other_commands(&name)
+    };
+    let programs = focus::data_names(text, language, units, &triggered, names_program);
+    if focus::add_units_naming(text, language, units, &programs, true, &mut selected) {
         lang::units::close_under_parents(units, &mut selected);
     }
-    // The variables the rules ask about, to their assignments (a literal a flag's `$pw`
-    // holds, a splatted hashtable): those that could be assigned something a rule reads are
-    // parsed too and the rules run again. Most files need no second round.
+    // What the rules ask about: the assignments of variables they read (a literal a flag's
+    // `$pw` holds, a splatted hashtable), those that could be assigned something a rule
+    // reads, and the uses of variables whose value they judge by where it goes (a
+    // here-string written to a file, a hashtable passed as `-Headers`). Those are parsed too
+    // and the rules run again. Most files need no second round.
     let mut script = parse(&mut cache, &selected)?;
     let (mut findings, mut asked) = lint_script_asking(source, &script, settings);
     for _ in 0..MAX_FOLLOW_ROUNDS {
-        let names: std::collections::HashSet<String> = asked
+        let assigned: std::collections::HashSet<String> = asked
+            .assignments
             .into_iter()
             .filter(|n| literal_names.contains(n) && followed.insert(n.clone()))
             .collect();
-        if !focus::add_units_naming(text, language, units, &names, false, &mut selected) {
+        let used: std::collections::HashSet<String> = asked
+            .uses
+            .into_iter()
+            .filter(|n| followed_uses.insert(n.clone()))
+            .collect();
+        let added_assignments =
+            focus::add_units_naming(text, language, units, &assigned, false, &mut selected);
+        let added_uses = focus::add_units_naming(text, language, units, &used, true, &mut selected);
+        if !(added_assignments || added_uses) {
             break;
         }
         lang::units::close_under_parents(units, &mut selected);
@@ -447,7 +463,7 @@ fn lint_script_asking(
     source: &SourceFile,
     script: &Script,
     settings: &Settings,
-) -> (Vec<Finding>, std::collections::HashSet<String>) {
+) -> (Vec<Finding>, rules::common::Asked) {
     let flow = Flow::new(script);
     let cx = Context {
         source,

@@ -243,6 +243,60 @@ fn statements_read_without_a_trigger_are_parsed() {
     }
 }
 
+/// Statements a rule needs because a variable is *used* there: asked for by the rules
+/// (`Flow::ask_uses`) or, for a variable naming a program, followed from the text.
+#[test]
+fn uses_of_variables_are_parsed_when_they_decide_a_finding() {
+    use credlint::model::Language::{PowerShell, Shell};
+    for (language, text, message) in [
+        // A hashtable is a header table because `-Headers $h` uses it; nothing else in the
+        // use names a credential.
+        (
+            PowerShell,
+            "$h = @{ 'Token' = 'Zq8mW2xTr5vLp9sK77' }\nWrite-Host 'x'\nCall-Api -Uri $u -Headers $h\n",
+            "request header",
+        ),
+        (
+            PowerShell,
+            "$h = @{}\n$h.Add('Token', 'Zq8mW2xTr5vLp9sK77')\nCall-Api -Uri $u -Headers $h\n",
+            "request header",
+        ),
+        (
+            PowerShell,
+            "$h = @{}\n$h['Token'] = 'Zq8mW2xTr5vLp9sK77'\nCall-Api -Uri $u -Headers $h\n",
+            "request header",
+        ),
+        // The file a here-string is written to names its format and the variable to use.
+        (
+            PowerShell,
+            "$cfg = @\"\nregistry=https://r.example.com/\n//r.example.com/:_authToken=Tq9vN4xW2mL7zR8kPq\n\"@\nWrite-Host 'x'\nSet-Content -Path $p -Value $cfg\n",
+            "",
+        ),
+        // A command named through a variable that holds the program.
+        (
+            Shell,
+            "#!/bin/sh\nDOCKER=\"/usr/local/bin/docker\"\necho hi\n\"$DOCKER\" login -u bob -p Zq8mW2xTr5vLp9sK77 r.example.com\n",
+            "docker login",
+        ),
+        (
+            PowerShell,
+            "$engine = 'C:\\Program Files\\Docker\\docker.exe'\nWrite-Host 'x'\n& $engine login -u bob -p Zq8mW2xTr5vLp9sK77 r.example.com\n",
+            "docker login",
+        ),
+    ] {
+        let name = if language == Shell { "t.sh" } else { "t.ps1" };
+        let src = SourceFile::from_text(name, language, text.into(), source::Encoding::Utf8);
+        let settings = Settings::default();
+        let findings = engine::lint(&src, &settings).unwrap().findings;
+        assert_eq!(findings.len(), 1, "{text}\n{findings:#?}");
+        assert!(
+            findings[0].message.contains(message),
+            "{text}\n{findings:#?}"
+        );
+        compare(&src, &settings).unwrap_or_else(|e| panic!("{text}\n{e}"));
+    }
+}
+
 /// An edit re-parses only the statement it touches; the result equals a fresh lint.
 #[test]
 fn a_warm_cache_after_an_edit_equals_a_fresh_lint() {

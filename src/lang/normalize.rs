@@ -145,13 +145,38 @@ fn normalize_command(cmd: &mut Command, language: Language, assignments: &mut Ve
     }
 }
 
+/// Commands that run the command their arguments name (`sudo twine upload …`).
+const PREFIX_WRAPPERS: &[&str] = &[
+    "sudo",
+    "doas",
+    "env",
+    "exec",
+    "nohup",
+    "time",
+    "command",
+    "builtin",
+    "nice",
+    "timeout",
+    "stdbuf",
+    "setsid",
+    "ionice",
+    "chronic",
+    "xargs",
+    "caffeinate",
+];
+
+/// True when the (normalised) program `name` runs another command that normalisation
+/// unwraps: `sudo`, `env`, `python -m`, `Start-Process` ….
+pub fn runs_other_commands(name: &str) -> bool {
+    PREFIX_WRAPPERS.contains(&name) || is_python(name) || name == "start-process"
+}
+
 /// Replaces the command's name with the wrapped command, if it is a wrapper. Returns true
 /// when something was unwrapped.
 fn unwrap_once(cmd: &mut Command, language: Language, assignments: &mut Vec<Assignment>) -> bool {
     let name = cmd.name.clone();
     match name.as_str() {
-        "sudo" | "doas" | "env" | "exec" | "nohup" | "time" | "command" | "builtin" | "nice"
-        | "timeout" | "stdbuf" | "setsid" | "ionice" | "chronic" | "xargs" | "caffeinate" => {
+        n if PREFIX_WRAPPERS.contains(&n) => {
             if name == "command"
                 && cmd
                     .args

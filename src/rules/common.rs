@@ -18,9 +18,24 @@ use crate::secret;
 #[derive(Default)]
 pub struct Flow {
     single: HashMap<String, usize>,
-    /// The variables the rules asked about (lower-cased): the focused parse follows them to
-    /// their assignments and lints again (see `engine`).
-    asked: std::cell::RefCell<std::collections::HashSet<String>>,
+    /// What the rules asked about: the focused parse follows it and lints again (see `engine`).
+    asked: std::cell::RefCell<Asked>,
+}
+
+/// Variables (lower-cased) whose other statements a rule needed.
+#[derive(Debug, Default)]
+pub struct Asked {
+    /// Their assignments: where a value read through the variable comes from.
+    pub assignments: std::collections::HashSet<String>,
+    /// Their uses: where a value the variable holds goes (a here-string written to a file,
+    /// a hashtable passed as `-Headers`).
+    pub uses: std::collections::HashSet<String>,
+}
+
+fn note(set: &mut std::collections::HashSet<String>, var: &str) {
+    if !set.contains(var) {
+        set.insert(var.to_ascii_lowercase());
+    }
 }
 
 impl Flow {
@@ -53,14 +68,18 @@ impl Flow {
     /// of another statement by variable name must go through here (or `resolve_part`): the
     /// focused parse only parses the assignments of the variables asked about.
     pub fn ask(&self, var: &str) {
-        let mut asked = self.asked.borrow_mut();
-        if !asked.contains(var) {
-            asked.insert(var.to_ascii_lowercase());
-        }
+        note(&mut self.asked.borrow_mut().assignments, var);
     }
 
-    /// The variables asked about, lower-cased.
-    pub fn into_asked(self) -> std::collections::HashSet<String> {
+    /// Notes that a rule's verdict on a value assigned to `var` depends on where `var` is
+    /// used. Like [`Flow::ask`], the contract for every lookup of a variable's uses: the
+    /// focused parse only parses the uses asked about (or named by `focus::data_names`).
+    pub fn ask_uses(&self, var: &str) {
+        note(&mut self.asked.borrow_mut().uses, var);
+    }
+
+    /// What the rules asked about.
+    pub fn into_asked(self) -> Asked {
         self.asked.into_inner()
     }
 

@@ -95,6 +95,13 @@ impl Rule for SecretInConfigWrite {
                 .or(cmd.and_then(|c| c.output_files.first()))
                 .map(|v| v.text.clone())
                 .unwrap_or_default();
+            // `$cfg = @"…"@` then `Set-Content f -Value $cfg`: the file names the format and
+            // the variable a fix reads.
+            if file.is_empty()
+                && let Some(var) = &doc.assigned_to
+            {
+                cx.flow.ask_uses(var);
+            }
             // Located only when a field is found: one search per heredoc over every statement
             // made 100,000 heredocs take seconds.
             let locate = || common::enclosing_statement(script, &doc.body.span);

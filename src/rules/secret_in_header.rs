@@ -72,7 +72,14 @@ impl Rule for SecretInHeader {
         for (i, ht) in script.hashtables.iter().enumerate() {
             let is_headers = tables.contains(&i);
             for e in &ht.entries {
-                if !(is_credential_header(&e.key) && (is_headers || is_header_shaped(&e.key))) {
+                if !is_credential_header(&e.key) {
+                    continue;
+                }
+                if !(is_headers || is_header_shaped(&e.key)) {
+                    // `$h = @{ Token = … }` is a header table if `-Headers $h` uses it.
+                    if let Some(var) = &ht.assigned_to {
+                        cx.flow.ask_uses(var);
+                    }
                     continue;
                 }
                 let (stmt, scope) = common::enclosing_statement(script, &e.value.span);
@@ -90,7 +97,10 @@ impl Rule for SecretInHeader {
             let Some(key) = inv.args[0].literal() else {
                 continue;
             };
-            if is_credential_header(key) && (is_header_var(&vars, var) || is_header_shaped(key)) {
+            if !is_credential_header(key) {
+                continue;
+            }
+            if is_header_var(&vars, var) || is_header_shaped(key) {
                 check_header_value(
                     cx,
                     key,
@@ -99,14 +109,20 @@ impl Rule for SecretInHeader {
                     inv.scope.clone(),
                     out,
                 );
+            } else {
+                cx.flow.ask_uses(var);
             }
         }
         // `$h['X-Api-Key'] = '…'` and `$h.Authorization = '…'`.
         for (var, key, value) in indexed_assignments(cx) {
-            if is_credential_header(&key) && (is_header_var(&vars, &var) || is_header_shaped(&key))
-            {
+            if !is_credential_header(&key) {
+                continue;
+            }
+            if is_header_var(&vars, &var) || is_header_shaped(&key) {
                 let (stmt, scope) = common::enclosing_statement(script, &value.span);
                 check_header_value(cx, &key, value, stmt, scope, out);
+            } else {
+                cx.flow.ask_uses(&var);
             }
         }
     }
