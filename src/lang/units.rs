@@ -326,7 +326,9 @@ impl<'a> Lexer<'a> {
                 self.push(Frame::Param);
                 self.cmd_pos = false;
             }
-            _ => self.pos += 1,
+            // Plain text: up to the next byte that may mean something in either language
+            // (one step instead of one per byte; this loop was the lexer's hottest).
+            _ => self.pos = skip(self.b, self.pos + 1, &STRING_SPECIAL),
         }
         self.pos = self.pos.min(self.b.len());
     }
@@ -342,7 +344,7 @@ impl<'a> Lexer<'a> {
             return Event::None;
         }
         match c {
-            b' ' | b'\t' | b'\r' => self.pos += 1,
+            b' ' | b'\t' | b'\r' => self.pos = skip(self.b, self.pos + 1, &NOT_BLANK),
             b'\n' => {
                 self.pos += 1;
                 self.heredoc_bodies();
@@ -709,6 +711,16 @@ impl<'a> Lexer<'a> {
 
     fn quoted_inner(&mut self, quote: u8, escapes: bool) {
         self.pos += 1;
+        if !escapes {
+            if let Some(i) = memchr(quote, &self.b[self.pos.min(self.b.len())..]) {
+                self.pos += i + 1;
+                self.code(quote);
+                return;
+            }
+            self.pos = self.b.len();
+            self.truncated = true;
+            return;
+        }
         while self.pos < self.b.len() {
             let c = self.b[self.pos];
             if escapes && c == b'\\' {
@@ -809,7 +821,7 @@ impl<'a> Lexer<'a> {
         let c = self.peek(0);
         let start = self.pos;
         match c {
-            b' ' | b'\t' | b'\r' => self.pos += 1,
+            b' ' | b'\t' | b'\r' => self.pos = skip(self.b, self.pos + 1, &NOT_BLANK),
             b'\n' => {
                 self.pos += 1;
                 if self.all_blocks() {
@@ -1081,6 +1093,30 @@ impl<'a> Lexer<'a> {
 use memchr::memchr;
 
 /// Appends `start..end` to ranges in text order, merging it with the last when they touch.
+/// The first position at or after `from` whose byte is in `stop` (or the end).
+fn skip(b: &[u8], from: usize, stop: &[bool; 256]) -> usize {
+    b.get(from..)
+        .and_then(|rest| rest.iter().position(|&c| stop[c as usize]))
+        .map_or(b.len(), |i| from + i)
+}
+
+const fn byte_set(members: &[u8], invert: bool) -> [bool; 256] {
+    let mut table = [invert; 256];
+    let mut i = 0;
+    while i < members.len() {
+        table[members[i] as usize] = !invert;
+        i += 1;
+    }
+    table
+}
+
+/// Bytes that end a run of plain text inside `"…"`: the quote, escapes and substitutions of
+/// either language, and the lead byte of typographic quotes.
+static STRING_SPECIAL: [bool; 256] = byte_set(b"\"`\\$\xE2", false);
+
+/// Bytes other than a space, tab or carriage return.
+static NOT_BLANK: [bool; 256] = byte_set(b" \t\r", true);
+
 fn extend(ranges: &mut Vec<Range<usize>>, start: usize, end: usize) {
     match ranges.last_mut() {
         Some(last) if last.end >= start => last.end = last.end.max(end),
