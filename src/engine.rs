@@ -232,14 +232,18 @@ fn lint_with(
     // `may_contain_credentials`, with its one scan for suppression comments kept: those are
     // matched against every finding and checked for use, so such a file is parsed whole.
     let suppressions = mentions_credlint(text);
-    if !suppressions && !settings.triggers.any(text) {
-        return Ok(LintOutput::default());
-    }
     if settings.parse_mode == ParseMode::Focused && !suppressions {
+        // One scan both tells whether the file needs parsing and finds what to parse.
+        let candidates = settings.triggers.candidates(text);
+        if candidates.is_empty() {
+            return Ok(LintOutput::default());
+        }
         let units = lang::units::split(source.language, text);
         if units.complete {
-            return lint_focused(source, settings, &units, cache);
+            return lint_focused(source, settings, &units, &candidates, cache);
         }
+    } else if !suppressions && !settings.triggers.any(text) {
+        return Ok(LintOutput::default());
     }
     let script = lang::parse(source.language, text, settings.parse_budget)?;
     let findings = lint_script(source, &script, settings);
@@ -261,6 +265,7 @@ fn lint_focused(
     source: &SourceFile,
     settings: &Settings,
     units: &lang::units::Units,
+    candidates: &[focus::Candidate],
     mut cache: Option<&mut lang::units::SkeletonCache>,
 ) -> Result<LintOutput, LintError> {
     let text = source.text.as_str();
@@ -274,7 +279,7 @@ fn lint_focused(
     let literal_names = focus::literally_assigned(text.as_bytes(), language);
     let triggers = settings
         .triggers
-        .positions(text, units, gated, &literal_names);
+        .positions(text, units, candidates, gated, &literal_names);
     focus::units_at(units, &triggers, &mut selected);
     if language == crate::model::Language::Shell && !selected.is_empty() {
         focus::allexport_units(text, units, &mut selected);

@@ -8,6 +8,7 @@
 //! reports exactly what parsing whole files reports, on every fixture and the corpus.
 
 use std::collections::HashSet;
+use std::ops::ControlFlow;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
@@ -19,30 +20,44 @@ use crate::model::Language;
 /// credential keywords, and command names of the catalog only as whole words (`az` in `lazy`
 /// is no trigger).
 pub struct Triggers {
-    /// Token prefixes (`ghp_`, `AKIA` …), case-sensitive as the token formats are. They count
-    /// in comments and prose too (the known-token rule reads comments), but only on a line
-    /// where a token format matches: `cio` in `suspicious` or `key-` in `key-value` is no
-    /// trigger.
-    tokens: AhoCorasick,
-    /// `://`, credential keywords, catalog command names and short credential names, in that
-    /// order, in one automaton reporting every occurrence (overlapping: `mysql` and
-    /// `mysqldump`, `sig` and `signature`, `pass` and `password` all come out, and each is
-    /// judged on its own). `://` counts in comments too (a URL with userinfo); keywords count
-    /// in code and strings, `first_gated..first_ungated` only when a value can follow them;
-    /// command and short names count as whole words only, outside comments.
+    /// `://`, credential keywords, catalog command names, short credential names and token
+    /// prefixes, in that order, in one automaton reporting every occurrence (overlapping:
+    /// `mysql` and `mysqldump`, `sig` and `signature`, `pass` and `password` all come out,
+    /// and each is judged on its own), matched ASCII-case-insensitively. `://` counts in
+    /// comments too (a URL with userinfo); keywords count in code and strings,
+    /// `first_gated..first_ungated` only when a value can follow them; command and short
+    /// names count as whole words only, outside comments. Token prefixes (`ghp_`, `AKIA` …)
+    /// count with their exact case, as the token formats are, in comments and prose too (the
+    /// known-token rule reads comments), but only on a line where a token format matches:
+    /// `cio` in `suspicious` or `key-` in `key-value` is no trigger. One automaton, so a
+    /// text is scanned once (two automata took two passes over every file).
     words: AhoCorasick,
     first_gated: usize,
     first_ungated: usize,
     first_command: usize,
     first_name: usize,
+    first_token: usize,
+    /// The token prefixes as written, for the exact-case check.
+    tokens: Vec<Vec<u8>>,
 }
 
 /// What an occurrence of a pattern of [`Triggers::words`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Word {
     Url,
     Keyword { gated: bool },
     Command,
     Name,
+    Token,
+}
+
+/// An occurrence of a trigger pattern that passed the checks needing only the text (whole
+/// words, a token's case and format); [`Triggers::positions`] judges it against the units.
+#[derive(Clone, Copy, Debug)]
+pub struct Candidate {
+    start: usize,
+    end: usize,
+    word: Word,
 }
 
 impl Triggers {
@@ -67,26 +82,25 @@ impl Triggers {
         words.extend(commands);
         let first_name = words.len();
         words.extend(names.iter().map(|s| s.to_ascii_lowercase()));
-        let build = |patterns: &[String], case_insensitive: bool, kind: MatchKind| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(case_insensitive)
-                .match_kind(kind)
-                // Dozens of short patterns defeat the prefilters: a plain DFA is faster here
-                // (measured on the corpus and the editor benchmark).
-                .prefilter(false)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(patterns)
-                .expect("trigger patterns build")
-        };
-        let tokens: Vec<String> = tokens.iter().map(|s| s.to_string()).collect();
+        let first_token = words.len();
+        words.extend(tokens.iter().map(|s| s.to_string()));
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // Dozens of short patterns defeat the prefilters: a plain DFA is faster here
+            // (measured on the corpus and the editor benchmark).
+            .prefilter(false)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&words)
+            .expect("trigger patterns build");
         Triggers {
-            // Any token occurrence selects its line's unit: the first at a position does.
-            tokens: build(&tokens, false, MatchKind::LeftmostFirst),
-            words: build(&words, true, MatchKind::Standard),
+            words: automaton,
             first_gated,
             first_ungated,
             first_command,
             first_name,
+            first_token,
+            tokens: tokens.iter().map(|s| s.as_bytes().to_vec()).collect(),
         }
     }
 
@@ -99,18 +113,22 @@ impl Triggers {
             }
         } else if pattern < self.first_name {
             Word::Command
-        } else {
+        } else if pattern < self.first_token {
             Word::Name
+        } else {
+            Word::Token
         }
     }
 
-    /// Whether `text` holds any trigger at all, comments and values aside: the cheap test
-    /// that spares a file without one the lexer.
-    pub fn any(&self, text: &str) -> bool {
+    /// Scans `text` once, calling `found` with each candidate until it breaks.
+    fn scan(&self, text: &str, mut found: impl FnMut(Candidate) -> ControlFlow<()>) {
         let bytes = text.as_bytes();
-        self.words
-            .find_overlapping_iter(text)
-            .any(|m| match self.word(m.pattern().as_usize()) {
+        // The line last checked for a token format, and whether one matched there.
+        let mut token_line: Option<(usize, bool)> = None;
+        for m in self.words.find_overlapping_iter(text) {
+            let pattern = m.pattern().as_usize();
+            let word = self.word(pattern);
+            let passes = match word {
                 Word::Url | Word::Keyword { .. } => true,
                 Word::Command => {
                     command_before(bytes, m.start().wrapping_sub(1))
@@ -119,71 +137,99 @@ impl Triggers {
                 Word::Name => {
                     name_boundary(bytes, m.start().wrapping_sub(1)) && name_boundary(bytes, m.end())
                 }
-            })
-            || self
-                .tokens
-                .find_iter(text)
-                .any(|m| token_on_line(text, m.start()))
+                Word::Token => {
+                    bytes[m.range()] == self.tokens[pattern - self.first_token][..] && {
+                        let line = line_start(bytes, m.start());
+                        match token_line {
+                            Some((l, _)) if l == line => false,
+                            _ => {
+                                let on_line = token_on_line(text, m.start());
+                                token_line = Some((line, on_line));
+                                on_line
+                            }
+                        }
+                    }
+                }
+            };
+            if passes {
+                let candidate = Candidate {
+                    start: m.start(),
+                    end: m.end(),
+                    word,
+                };
+                if found(candidate).is_break() {
+                    return;
+                }
+            }
+        }
     }
 
-    /// Start offsets of the triggers in `text` (sorted; a unit needs only one). `gated`: a
-    /// keyword counts only when a value could follow it; off when rules that report
-    /// declarations (`[string]$Password` parameters) are enabled.
+    /// Whether `text` holds any trigger at all, comments and values aside: the cheap test
+    /// that spares a file without one the lexer.
+    pub fn any(&self, text: &str) -> bool {
+        let mut any = false;
+        self.scan(text, |_| {
+            any = true;
+            ControlFlow::Break(())
+        });
+        any
+    }
+
+    /// Every candidate in `text`, in order of their ends (empty: the text holds no trigger,
+    /// as [`Triggers::any`] tells); [`Triggers::positions`] judges them.
+    pub fn candidates(&self, text: &str) -> Vec<Candidate> {
+        let mut out = Vec::new();
+        self.scan(text, |c| {
+            out.push(c);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// Start offsets of the triggers among `candidates` of `text` (sorted; a unit needs only
+    /// one). `gated`: a keyword counts only when a value could follow it; off when rules that
+    /// report declarations (`[string]$Password` parameters) are enabled.
     pub fn positions(
         &self,
         text: &str,
         units: &Units,
+        candidates: &[Candidate],
         gated: bool,
         literal_names: &HashSet<String>,
     ) -> Vec<usize> {
         let bytes = text.as_bytes();
         let mut out = Vec::new();
-        let mut token_line = usize::MAX;
-        for m in self.tokens.find_iter(text) {
-            let line = line_start(bytes, m.start());
-            if line != token_line && token_on_line(text, m.start()) {
-                token_line = line;
-                out.push(m.start());
-            }
-        }
-        let value_follows = |m: &aho_corasick::Match| {
+        let value_follows = |c: &Candidate| {
             value_follows(
                 bytes,
-                m.start(),
-                m.end(),
-                units.in_string(m.start()),
+                c.start,
+                c.end,
+                units.in_string(c.start),
                 literal_names,
             )
         };
         // Occurrences within the unit selected last change nothing.
-        let mut last_unit = out.last().and_then(|&last| units.unit_at(last));
-        for m in self.words.find_overlapping_iter(text) {
-            let unit = units.unit_at(m.start());
+        let mut last_unit = None;
+        for c in candidates {
+            let unit = units.unit_at(c.start);
             if unit.is_some() && unit == last_unit {
                 continue;
             }
-            let counts = match self.word(m.pattern().as_usize()) {
+            let counts = match c.word {
+                // Checked on its line already.
+                Word::Token => true,
                 // `://` announces a credential only with userinfo (`@`) or a query (`=`).
-                Word::Url => rest_of_line_has_at_or_equals(bytes, m.end()),
+                Word::Url => rest_of_line_has_at_or_equals(bytes, c.end),
                 // A keyword counts when a value could follow it (see `value_follows`).
                 Word::Keyword { gated: gated_word } => {
                     let needs_value = gated && gated_word;
-                    !units.in_comment(m.start()) && (!needs_value || value_follows(&m))
+                    !units.in_comment(c.start) && (!needs_value || value_follows(c))
                 }
-                Word::Command => {
-                    command_before(bytes, m.start().wrapping_sub(1))
-                        && command_after(bytes, m.end())
-                        && !units.in_comment(m.start())
-                }
-                Word::Name => {
-                    name_boundary(bytes, m.start().wrapping_sub(1))
-                        && name_boundary(bytes, m.end())
-                        && !units.in_comment(m.start())
-                        && (!gated || value_follows(&m))
-                }
+                Word::Command => !units.in_comment(c.start),
+                Word::Name => !units.in_comment(c.start) && (!gated || value_follows(c)),
             };
             if counts {
-                out.push(m.start());
+                out.push(c.start);
                 last_unit = unit;
             }
         }
@@ -943,7 +989,13 @@ mod tests {
         assert!(triggers.any("$x = @{ signature = 'abc' }"));
         let text = "lazy https://example.com/x path\n# docker login -p x\nC:\\tools\\docker.exe login\nGITHUB_PAT='x'\n";
         let units = units::split(Language::PowerShell, text);
-        let found = triggers.positions(text, &units, true, &HashSet::new());
+        let found = triggers.positions(
+            text,
+            &units,
+            &triggers.candidates(text),
+            true,
+            &HashSet::new(),
+        );
         assert_eq!(
             found,
             [text.find("docker.exe").unwrap(), text.find("PAT").unwrap()]
@@ -966,7 +1018,13 @@ echo {}
         );
         let units = units::split(Language::Shell, &text);
         // Only the real token: case matters, and `cio`, `key-`, `eyJ` need their formats.
-        let found = triggers.positions(&text, &units, true, &HashSet::new());
+        let found = triggers.positions(
+            &text,
+            &units,
+            &triggers.candidates(&text),
+            true,
+            &HashSet::new(),
+        );
         assert_eq!(found, [text.find("ghp_").unwrap()]);
         assert!(triggers.any(&text));
         assert!(!triggers.any("# suspicious key-value pairs, eyJ-shaped prose\n"));
