@@ -324,3 +324,35 @@ fn a_warm_cache_after_an_edit_equals_a_fresh_lint() {
         cache.len()
     );
 }
+
+/// A script large enough that the editor runs its rules on two threads reports what one
+/// thread reports, in the same order.
+#[test]
+fn rules_on_two_threads_report_what_one_thread_reports() {
+    let mut text = String::from("#!/bin/bash\n");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "curl -u deploy:Zq8mW2xTr5vLp9sK{i} https://example.com/{i}\n\
+             export API_TOKEN_{i}=\"ghp_Lq8Wm2Rv7Tz9Kp3BsNx4Hc6Jd1Fg5Ya{i:04}\"\n\
+             docker login -u ci -p \"$REGISTRY_PASSWORD\" r{i}.example.com\n"
+        ));
+    }
+    let src = SourceFile::from_text(
+        "big.sh",
+        credlint::model::Language::Shell,
+        text,
+        source::Encoding::Utf8,
+    );
+    let settings = Settings::default();
+    let one_thread = engine::lint(&src, &settings).unwrap();
+    let mut cache = credlint::lang::units::SkeletonCache::default();
+    let two_threads = engine::lint_cached(&src, &settings, &mut cache).unwrap();
+    assert_eq!(
+        format!("{:?}", two_threads.findings),
+        format!("{:?}", one_thread.findings)
+    );
+    let codes: std::collections::BTreeSet<&str> =
+        one_thread.findings.iter().map(|f| f.code).collect();
+    assert_eq!(one_thread.findings.len(), 400, "{codes:?}");
+    assert!(codes.len() >= 2, "{codes:?}");
+}

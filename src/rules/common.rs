@@ -19,7 +19,8 @@ use crate::secret;
 pub struct Flow {
     single: HashMap<String, usize>,
     /// What the rules asked about: the focused parse follows it and lints again (see `engine`).
-    asked: std::cell::RefCell<Asked>,
+    /// Behind a mutex: the editor runs rules on two threads.
+    asked: std::sync::Mutex<Asked>,
 }
 
 /// Variables (lower-cased) whose other statements a rule needed.
@@ -68,19 +69,24 @@ impl Flow {
     /// of another statement by variable name must go through here (or `resolve_part`): the
     /// focused parse only parses the assignments of the variables asked about.
     pub fn ask(&self, var: &str) {
-        note(&mut self.asked.borrow_mut().assignments, var);
+        note(&mut self.asked_mut().assignments, var);
     }
 
     /// Notes that a rule's verdict on a value assigned to `var` depends on where `var` is
     /// used. Like [`Flow::ask`], the contract for every lookup of a variable's uses: the
     /// focused parse only parses the uses asked about (or named by `focus::data_names`).
     pub fn ask_uses(&self, var: &str) {
-        note(&mut self.asked.borrow_mut().uses, var);
+        note(&mut self.asked_mut().uses, var);
+    }
+
+    fn asked_mut(&self) -> std::sync::MutexGuard<'_, Asked> {
+        // A rule that panicked while noting a name left a valid set behind.
+        self.asked.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// What the rules asked about.
     pub fn into_asked(self) -> Asked {
-        self.asked.into_inner()
+        self.asked.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The literal assignment `value` resolves to, when it is one variable reference.

@@ -85,7 +85,8 @@ pub fn check_catalog(cx: &Context, meta: &'static RuleMeta, out: &mut Vec<Findin
     // script already reads for each tool position.
     let mut bindings = Vec::new();
     let mut sites = Vec::new();
-    let mut existing: HashMap<(&str, usize), String> = HashMap::new();
+    let mut existing: HashMap<(&str, usize), String, foldhash::fast::RandomState> =
+        HashMap::default();
     for cmd in &cx.script.commands {
         for (tool, bound) in cx.catalog.tools_for_rule(cmd, meta.name) {
             let sites_before = sites.len();
