@@ -189,21 +189,42 @@ fn blankable_bytes(bytes: &[u8]) -> [bool; 256] {
 }
 
 fn has_long_punctuation_run(bytes: &[u8], blankable: &[bool; 256]) -> bool {
-    // A run needs PUNCTUATION_RUN bytes in a row that are blanks, quoting or blankable: most
-    // texts have no such stretch at all, which one tight pass tells.
-    let mut stretch = 0;
-    let long_stretch = bytes.iter().any(|&c| {
-        let member = blankable[c as usize] || matches!(c, b' ' | b'\t') || is_quoting(c);
-        stretch = if member { stretch + 1 } else { 0 };
-        stretch >= PUNCTUATION_RUN
-    });
-    if !long_stretch {
-        return false;
+    // A run needs PUNCTUATION_RUN bytes in a row that are blanks, quoting or blankable
+    // ("members"). Such a stretch holds a whole aligned block of BLOCK members, and most
+    // blocks of a script show a letter within their first bytes: blocks are tested first,
+    // and only a stretch around an all-member block gets the exact test.
+    const BLOCK: usize = PUNCTUATION_RUN / 2;
+    let member = |c: u8| blankable[c as usize] || matches!(c, b' ' | b'\t') || is_quoting(c);
+    let mut block = 0;
+    while block + BLOCK <= bytes.len() {
+        if !bytes[block..block + BLOCK].iter().all(|&c| member(c)) {
+            block += BLOCK;
+            continue;
+        }
+        let start = bytes[..block]
+            .iter()
+            .rposition(|&c| !member(c))
+            .map_or(0, |i| i + 1);
+        let end = bytes[block..]
+            .iter()
+            .position(|&c| !member(c))
+            .map_or(bytes.len(), |i| block + i);
+        if end - start >= PUNCTUATION_RUN && has_run_in_stretch(&bytes[start..end], blankable) {
+            return true;
+        }
+        // The next block that starts after the stretch.
+        block = end.div_ceil(BLOCK) * BLOCK;
     }
+    false
+}
+
+/// Whether `stretch` (members only, see [`has_long_punctuation_run`]) holds a run to blank:
+/// one quoting character repeated, or blankable bytes and blanks with punctuation in it.
+fn has_run_in_stretch(stretch: &[u8], blankable: &[bool; 256]) -> bool {
     let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
     let mut run = 0;
     let mut prev = 0u8;
-    for &b in bytes {
+    for &b in stretch {
         let continues = if is_quoting(b) {
             b == prev
         } else {
@@ -502,6 +523,50 @@ mod tests {
         assert_eq!(clean, format!("a{}b", " ".repeat(100)));
         let nul = "echo\0\0hi";
         assert_eq!(sanitize(nul), "echo  hi");
+    }
+
+    /// The block-skipping search finds exactly the runs a byte-by-byte scan finds.
+    #[test]
+    fn long_runs_are_found_as_a_plain_scan_finds_them() {
+        fn plain_scan(bytes: &[u8], blankable: &[bool; 256]) -> bool {
+            let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
+            let mut run = 0;
+            let mut prev = 0u8;
+            for &b in bytes {
+                let continues = if is_quoting(b) {
+                    b == prev
+                } else {
+                    in_run(b) && in_run(prev)
+                };
+                run = if continues { run + 1 } else { 1 };
+                if run >= PUNCTUATION_RUN && (is_quoting(b) || blankable[b as usize]) {
+                    return true;
+                }
+                prev = b;
+            }
+            false
+        }
+        use proptest::prelude::*;
+        let alphabet = prop::sample::select(b" \t)|(\"'`\\-#=a\n".to_vec());
+        // Runs of one byte, so long runs (and near misses) are common.
+        let piece =
+            (alphabet, prop_oneof![Just(1usize), 28usize..72]).prop_map(|(b, n)| vec![b; n]);
+        let text = prop::collection::vec(piece, 0..12).prop_map(|p| p.concat());
+        let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+            cases: 20_000,
+            ..Default::default()
+        });
+        runner
+            .run(&text, |bytes| {
+                for table in [ALL_PUNCTUATION, blankable_bytes(&bytes)] {
+                    prop_assert_eq!(
+                        has_long_punctuation_run(&bytes, &table),
+                        plain_scan(&bytes, &table)
+                    );
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 
     #[test]
