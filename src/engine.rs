@@ -488,12 +488,17 @@ fn check_in_parallel(cx: &Context, rules: &[&dyn rules::Rule]) -> Vec<Vec<Findin
         }
     };
     let mut done = std::thread::scope(|scope| {
-        let helper = scope.spawn(work);
+        // Without a second thread (a process limit), this one takes every rule.
+        let helper = std::thread::Builder::new()
+            .name("credlint-rules".into())
+            .spawn_scoped(scope, work)
+            .ok();
         let mut done = work();
-        match helper.join() {
-            Ok(more) => done.extend(more),
+        match helper.map(|h| h.join()) {
+            Some(Ok(more)) => done.extend(more),
             // The panic goes on as if the rule had run on this thread.
-            Err(panic) => std::panic::resume_unwind(panic),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => {}
         }
         done
     });

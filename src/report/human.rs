@@ -122,6 +122,10 @@ struct Compact {
     text: String,
     /// (start, end) of each shortened region in the redacted text, in order.
     cuts: Vec<(usize, usize)>,
+    /// `shifts[i]`: how much the cuts before `cuts[i]` moved later offsets (so mapping an
+    /// offset is a binary search, not a walk over every cut: 40,000 findings in one file
+    /// took seconds).
+    shifts: Vec<isize>,
 }
 
 const ELLIPSIS: &str = "…";
@@ -152,21 +156,26 @@ impl Compact {
             last = end;
         }
         text.push_str(&redacted[last..]);
-        Compact { text, cuts }
+        let mut shifts = Vec::with_capacity(cuts.len() + 1);
+        let mut shift = 0;
+        shifts.push(shift);
+        for &(start, end) in &cuts {
+            shift += ELLIPSIS.len() as isize - (end - start) as isize;
+            shifts.push(shift);
+        }
+        Compact { text, cuts, shifts }
     }
 
     fn offset(&self, offset: usize) -> usize {
-        let mut shift: isize = 0;
-        for &(start, end) in &self.cuts {
-            if offset >= end {
-                shift += ELLIPSIS.len() as isize - (end - start) as isize;
-            } else if offset > start {
-                return (start as isize + shift) as usize + ELLIPSIS.len();
-            } else {
-                break;
+        // Cuts are ordered and disjoint: those ending at or before `offset` come first.
+        let before = self.cuts.partition_point(|&(_, end)| end <= offset);
+        let shift = self.shifts[before];
+        match self.cuts.get(before) {
+            Some(&(start, _)) if offset > start => {
+                (start as isize + shift) as usize + ELLIPSIS.len()
             }
+            _ => (offset as isize + shift).max(0) as usize,
         }
-        (offset as isize + shift).max(0) as usize
     }
 
     fn map(&self, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
@@ -210,6 +219,48 @@ fn emit(
 mod tests {
     use super::super::Format;
     use super::super::test_support::*;
+
+    /// Offsets map through the cuts as a walk over every cut maps them.
+    #[test]
+    fn offsets_map_as_a_walk_over_the_cuts_does() {
+        fn walk(cuts: &[(usize, usize)], offset: usize) -> usize {
+            let mut shift: isize = 0;
+            for &(start, end) in cuts {
+                if offset >= end {
+                    shift += super::ELLIPSIS.len() as isize - (end - start) as isize;
+                } else if offset > start {
+                    return (start as isize + shift) as usize + super::ELLIPSIS.len();
+                } else {
+                    break;
+                }
+            }
+            (offset as isize + shift).max(0) as usize
+        }
+        // Three secrets of different lengths, hidden, in a text of 60 bytes.
+        let mut text = "x".repeat(60);
+        let cuts = [(5, 12), (20, 22), (30, 50)];
+        for &(start, end) in &cuts {
+            text.replace_range(start..end, &"*".repeat(end - start));
+        }
+        let mut shifts = vec![0isize];
+        for &(start, end) in &cuts {
+            shifts.push(
+                shifts.last().unwrap() + super::ELLIPSIS.len() as isize - (end - start) as isize,
+            );
+        }
+        let compact = super::Compact {
+            text,
+            cuts: cuts.to_vec(),
+            shifts,
+        };
+        for offset in 0..=60 {
+            assert_eq!(
+                compact.offset(offset),
+                walk(&cuts, offset),
+                "offset {offset}"
+            );
+        }
+    }
 
     #[test]
     fn renders_rustc_style_with_redacted_snippets() {

@@ -19,6 +19,7 @@ mod human;
 mod json;
 mod sarif;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -137,9 +138,27 @@ pub fn fingerprint(finding: &Finding, path: &Path) -> String {
 /// [`fingerprint`] of every finding of `results` (`[file][finding]`), computed on all cores:
 /// each costs [`FINGERPRINT_ROUNDS`] hashes, which adds up when a file holds thousands.
 pub fn fingerprints(results: &[FileResult]) -> Vec<Vec<String>> {
-    let jobs: Vec<(&Finding, &Path)> = results
+    // Findings that agree on everything the fingerprint hashes share it: hashed once (a file
+    // repeating one credential 20,000 times took seconds).
+    type Key<'a> = (&'a str, &'a str, &'a Path, Option<&'a str>, Option<&'a str>);
+    let mut unique: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut jobs: Vec<(&Finding, &Path)> = Vec::new();
+    let which: Vec<usize> = results
         .iter()
         .flat_map(|r| r.findings.iter().map(move |f| (f, r.path.as_path())))
+        .map(|(f, path)| {
+            let key = (
+                f.code,
+                f.secret.expose(),
+                path,
+                f.tool.as_deref(),
+                f.flag.as_deref(),
+            );
+            *unique.entry(key).or_insert_with(|| {
+                jobs.push((f, path));
+                jobs.len() - 1
+            })
+        })
         .collect();
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = jobs.len().div_ceil(threads).max(64);
@@ -165,10 +184,16 @@ pub fn fingerprints(results: &[FileResult]) -> Vec<Vec<String>> {
             );
         }
     });
-    let mut flat = flat.into_iter();
+    let mut which = which.into_iter();
     results
         .iter()
-        .map(|r| flat.by_ref().take(r.findings.len()).collect())
+        .map(|r| {
+            which
+                .by_ref()
+                .take(r.findings.len())
+                .map(|i| flat[i].clone())
+                .collect()
+        })
         .collect()
 }
 
