@@ -218,8 +218,9 @@ fn has_long_punctuation_run(bytes: &[u8], blankable: &[bool; 256]) -> bool {
     false
 }
 
-/// Whether `stretch` (members only, see [`has_long_punctuation_run`]) holds a run to blank:
-/// one quoting character repeated, or blankable bytes and blanks with punctuation in it.
+/// Whether `stretch` holds a run to blank: one quoting character repeated, or blankable
+/// bytes and blanks with punctuation in it. Exact on any text; [`has_long_punctuation_run`]
+/// calls it only on stretches of members.
 fn has_run_in_stretch(stretch: &[u8], blankable: &[bool; 256]) -> bool {
     let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
     let mut run = 0;
@@ -528,24 +529,6 @@ mod tests {
     /// The block-skipping search finds exactly the runs a byte-by-byte scan finds.
     #[test]
     fn long_runs_are_found_as_a_plain_scan_finds_them() {
-        fn plain_scan(bytes: &[u8], blankable: &[bool; 256]) -> bool {
-            let in_run = |c: u8| blankable[c as usize] || c == b' ' || c == b'\t';
-            let mut run = 0;
-            let mut prev = 0u8;
-            for &b in bytes {
-                let continues = if is_quoting(b) {
-                    b == prev
-                } else {
-                    in_run(b) && in_run(prev)
-                };
-                run = if continues { run + 1 } else { 1 };
-                if run >= PUNCTUATION_RUN && (is_quoting(b) || blankable[b as usize]) {
-                    return true;
-                }
-                prev = b;
-            }
-            false
-        }
         use proptest::prelude::*;
         let alphabet = prop::sample::select(b" \t)|(\"'`\\-#=a\n".to_vec());
         // Runs of one byte, so long runs (and near misses) are common.
@@ -561,7 +544,8 @@ mod tests {
                 for table in [ALL_PUNCTUATION, blankable_bytes(&bytes)] {
                     prop_assert_eq!(
                         has_long_punctuation_run(&bytes, &table),
-                        plain_scan(&bytes, &table)
+                        // The exact scan over the whole text: what the search used to run.
+                        has_run_in_stretch(&bytes, &table)
                     );
                 }
                 Ok(())
