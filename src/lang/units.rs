@@ -711,16 +711,6 @@ impl<'a> Lexer<'a> {
 
     fn quoted_inner(&mut self, quote: u8, escapes: bool) {
         self.pos += 1;
-        if !escapes {
-            if let Some(i) = memchr(quote, &self.b[self.pos.min(self.b.len())..]) {
-                self.pos += i + 1;
-                self.code(quote);
-                return;
-            }
-            self.pos = self.b.len();
-            self.truncated = true;
-            return;
-        }
         while self.pos < self.b.len() {
             let c = self.b[self.pos];
             if escapes && c == b'\\' {
@@ -1092,7 +1082,6 @@ impl<'a> Lexer<'a> {
 
 use memchr::memchr;
 
-/// Appends `start..end` to ranges in text order, merging it with the last when they touch.
 /// The first position at or after `from` whose byte is in `stop` (or the end).
 fn skip(b: &[u8], from: usize, stop: &[bool; 256]) -> usize {
     b.get(from..)
@@ -1117,6 +1106,7 @@ static STRING_SPECIAL: [bool; 256] = byte_set(b"\"`\\$\xE2", false);
 /// Bytes other than a space, tab or carriage return.
 static NOT_BLANK: [bool; 256] = byte_set(b" \t\r", true);
 
+/// Appends `start..end` to ranges in text order, merging it with the last when they touch.
 fn extend(ranges: &mut Vec<Range<usize>>, start: usize, end: usize) {
     match ranges.last_mut() {
         Some(last) if last.end >= start => last.end = last.end.max(end),
