@@ -324,7 +324,7 @@ fn lint_focused(
         let name = lang::normalize::base_name(program);
         settings.catalog.has_command(&name) || lang::normalize::runs_other_commands(&name)
     };
-    let programs = focus::data_names(text, language, units, &triggered, names_program);
+    let programs = focus::program_variables(text, language, units, &triggered, names_program);
     if focus::add_units_naming(text, language, units, &programs, true, &mut selected) {
         lang::units::close_under_parents(units, &mut selected);
     }

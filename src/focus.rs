@@ -392,7 +392,7 @@ pub fn header_units(language: Language, text: &str, units: &Units, into: &mut Ve
 /// component runs a tool a rule knows. Other uses (a here-string written to a file, a
 /// hashtable passed as `-Headers`) are parsed when a rule asks for them (`Flow::ask_uses`):
 /// following every string and hashtable the trigger units assign parsed ~20% more bytes.
-pub fn data_names(
+pub fn program_variables(
     text: &str,
     language: Language,
     units: &Units,
@@ -541,8 +541,8 @@ pub fn add_units_naming(
     added
 }
 
-/// True when `value` starts with a quoted string (closed on its line) whose last path
-/// component satisfies `names_program`.
+/// True when `value` starts with a quoted string (closed on its line) naming a program (see
+/// `normalize::program_in`, as the lowering resolves it) that satisfies `names_program`.
 fn quoted_program(value: &[u8], names_program: &impl Fn(&str) -> bool) -> bool {
     let Some(&quote @ (b'"' | b'\'')) = value.first() else {
         return false;
@@ -557,8 +557,7 @@ fn quoted_program(value: &[u8], names_program: &impl Fn(&str) -> bool) -> bool {
     let Ok(body) = std::str::from_utf8(&body[..end]) else {
         return false;
     };
-    let program = body.rsplit(['/', '\\']).next().unwrap_or(body);
-    !program.is_empty() && !program.contains(['$', ' ', '(', '@']) && names_program(program)
+    crate::lang::normalize::program_in(body).is_some_and(names_program)
 }
 
 /// Bytes of a name (`[A-Za-z0-9_]`).
@@ -1036,7 +1035,7 @@ echo {}
         let units = units::split(Language::PowerShell, text);
         let at = |s: &str| units.unit_at(text.find(s).unwrap()).unwrap();
         // Only quoted programs count; a here-string's uses are parsed when a rule asks.
-        let names = data_names(
+        let names = program_variables(
             text,
             Language::PowerShell,
             &units,

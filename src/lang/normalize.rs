@@ -112,20 +112,21 @@ fn resolve_variable_name(script: &Script, cmd: &Command) -> Option<String> {
                 Some(inner) => inner.positionals().last()?.text.clone(),
                 None => a.value.text.clone(),
             };
-            let program = text
-                .trim_matches(['"', '\''])
-                .rsplit(['/', '\\'])
-                .next()?
-                .to_owned();
-            let looks_like_program = !program.is_empty()
-                && !program.contains(['$', ' ', '(', '@'])
-                && program
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_alphabetic());
-            looks_like_program.then_some(program)
+            program_in(&text).map(str::to_owned)
         });
     assigned.or_else(|| Some(var.to_ascii_lowercase()))
+}
+
+/// The program a value that names one names: its last path component (`'C:\tools\nuget.exe'`
+/// → `nuget.exe`), when that looks like a program's file name.
+pub fn program_in(value: &str) -> Option<&str> {
+    let program = value.trim_matches(['"', '\'']).rsplit(['/', '\\']).next()?;
+    let looks_like_program = !program.contains(['$', ' ', '(', '@'])
+        && program
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic());
+    looks_like_program.then_some(program)
 }
 
 fn normalize_command(cmd: &mut Command, language: Language, assignments: &mut Vec<Assignment>) {

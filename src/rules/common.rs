@@ -74,7 +74,7 @@ impl Flow {
 
     /// Notes that a rule's verdict on a value assigned to `var` depends on where `var` is
     /// used. Like [`Flow::ask`], the contract for every lookup of a variable's uses: the
-    /// focused parse only parses the uses asked about (or named by `focus::data_names`).
+    /// focused parse only parses the uses asked about (or named by `focus::program_variables`).
     pub fn ask_uses(&self, var: &str) {
         note(&mut self.asked_mut().uses, var);
     }
