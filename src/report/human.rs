@@ -156,6 +156,11 @@ impl Compact {
             last = end;
         }
         text.push_str(&redacted[last..]);
+        Compact::with_cuts(text, cuts)
+    }
+
+    /// `text` with `cuts` (ordered, disjoint) already made.
+    fn with_cuts(text: String, cuts: Vec<(usize, usize)>) -> Compact {
         let mut shifts = Vec::with_capacity(cuts.len() + 1);
         let mut shift = 0;
         shifts.push(shift);
@@ -242,17 +247,7 @@ mod tests {
         for &(start, end) in &cuts {
             text.replace_range(start..end, &"*".repeat(end - start));
         }
-        let mut shifts = vec![0isize];
-        for &(start, end) in &cuts {
-            shifts.push(
-                shifts.last().unwrap() + super::ELLIPSIS.len() as isize - (end - start) as isize,
-            );
-        }
-        let compact = super::Compact {
-            text,
-            cuts: cuts.to_vec(),
-            shifts,
-        };
+        let compact = super::Compact::with_cuts(text, cuts.to_vec());
         for offset in 0..=60 {
             assert_eq!(
                 compact.offset(offset),
